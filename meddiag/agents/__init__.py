@@ -1,0 +1,1 @@
+"""The doctor team: one typed autogen-agentchat agent per role (see each module)."""

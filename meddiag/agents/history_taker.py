@@ -1,0 +1,83 @@
+"""The history-taker: turns the graph's chosen question into the next thing the doctor says.
+
+The knowledge graph decides *what* to ask; the model, when there is one, only decides
+*how* to say it. A phrasing is accepted when it is one short question that still asks
+about the chosen finding; otherwise the graph's own plain-language template is used.
+"""
+
+from __future__ import annotations
+
+import re
+
+from autogen_core.models import ChatCompletionClient
+from pydantic import BaseModel
+
+from meddiag.agents import llm
+from meddiag.agents.base import AgentResult, TypedAgent
+from meddiag.schema import Question
+
+SYSTEM = (
+    "You are a kind, careful doctor taking a medical history. Rewrite the question you are "
+    "given as ONE short question to the patient in plain, friendly words. Ask only about the "
+    "topic given. Do not name any diagnosis, do not give advice. Reply with the question only."
+)
+
+_WORD = re.compile(r"[a-z]{4,}")
+_STOP = {"have", "been", "with", "your", "that", "this", "there", "what", "when", "does", "feel", "about",
+         "noticed", "having", "any", "from", "were", "they", "them", "would", "could", "like"}
+
+
+class AskRequest(BaseModel):
+    question: Question
+    last_patient: str = ""  # already neutralised by the orchestrator
+    lay_label: str = ""
+    acknowledge: bool = True
+
+
+class Draft(AgentResult):
+    text: str
+    question: Question | None = None
+
+
+def _topic_words(req: AskRequest) -> set[str]:
+    words = set(_WORD.findall(f"{req.question.label} {req.lay_label} {req.question.text}".lower())) - _STOP
+    return {w[:5] for w in words}
+
+
+def check_phrasing(text: str, req: AskRequest) -> str | None:
+    """Why a model's phrasing is unusable, or None if it may be sent to the critic."""
+    if len(text) > 220:
+        return "too long"
+    if text.count("?") != 1 or not text.rstrip().endswith("?"):
+        return "not exactly one question"
+    words = {w[:5] for w in _WORD.findall(text.lower())}
+    if _topic_words(req) and not (words & _topic_words(req)):
+        return "does not ask about the chosen finding"
+    return None
+
+
+class HistoryTaker(TypedAgent[AskRequest, Draft]):
+    input_type = AskRequest
+    output_type = Draft
+
+    def __init__(self, model: ChatCompletionClient | None, *, name: str = "history_taker",
+                 on_token: llm.TokenSink | None = None, timeout: float = 120.0) -> None:
+        super().__init__(name, "Phrases the next question chosen by the knowledge graph.")
+        self.model = model
+        self.on_token = on_token
+        self.timeout = timeout
+
+    async def handle(self, request: AskRequest) -> Draft:
+        template = request.question.text
+        if self.model is None:
+            return Draft(text=template, question=request.question)
+        user = (f"The patient just said: \"{request.last_patient[:300]}\"\n" if request.last_patient else "")
+        user += f"Topic: {request.lay_label or request.question.label}\nQuestion to rewrite: {template}"
+        out = await llm.text(
+            self.model, llm.prompt(SYSTEM, user), max_tokens=60, retries=1, timeout=self.timeout,
+            on_token=self.on_token, validate=lambda t: check_phrasing(t, request),
+        )
+        if out.value is None:
+            return Draft(text=template, question=request.question, tokens=out.tokens, fallback=out.error,
+                         fallback_kind=out.kind)
+        return Draft(text=out.value, question=request.question, tokens=out.tokens)

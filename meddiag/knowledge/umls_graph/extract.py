@@ -1,0 +1,300 @@
+"""Text -> concepts: dictionary matching, misspellings, negation, uncertainty, vitals.
+
+The text is tokenised and normalised (``text.tokens``); the longest lexicon phrase is
+matched at each position (stop words skipped). A token of five letters or more that is
+not in the vocabulary is corrected to a vocabulary token one edit away (two for nine
+letters or more). Each match is then given a polarity by NegEx-style triggers that
+precede it ("no", "denies", "without", "never had") or follow it ("... ruled out") and
+uncertainty triggers ("not sure if", "maybe", "I think"), each scoped to its clause:
+the scope ends at a sentence mark, at a contrasting conjunction ("but", "however") or
+at a new subject or verb ("I", "she", "has", "reports"). Commas do not end a scope, so
+"denies fever, chills or cough" negates all three. Measured vitals and common labs are
+read with their units and turned into the finding they imply (a temperature of
+39.2 C -> fever present; 36.8 C -> fever absent).
+"""
+
+from __future__ import annotations
+
+import re
+
+from meddiag.knowledge.umls_graph.index import Index
+from meddiag.knowledge.umls_graph.text import STOP, edit_distance, tokens
+from meddiag.schema import Concept
+
+_NEG_PRE = [
+    "no", "not", "denies", "denied", "deny", "denying", "without", "never", "never had", "negative for",
+    "free of", "absence of", "nor", "none", "hasn't", "haven't", "hadn't", "didn't", "doesn't", "don't",
+    "isn't", "wasn't", "aren't", "cannot", "no sign of", "no evidence of", "rule out", "ruled out", "non",
+    "nothing like", "not had", "hasnt", "havent", "didnt", "doesnt", "dont", "neither",
+]
+_NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone"]
+_UNCERTAIN = [
+    "not sure if", "not sure whether", "not sure", "unsure", "maybe", "might", "might have", "possibly",
+    "perhaps", "i think", "think", "probably", "could be", "may have", "i don't know if", "don't know if",
+    "not certain", "questionable", "suspected", "possible", "kind of", "sort of", "a bit of",
+]
+_PSEUDO = ["no change", "not only", "no increase", "not necessarily", "no further", "not cause"]
+_TERMINATORS = frozenset(
+    "but however although though yet except apart aside besides still which who whereas while i he she "
+    "they we it there has have had is was are were reports report reported complains complained "
+    "endorses endorsed presents presented notes noted now then also since because".split()
+)
+_SKIP = frozenset(  # words that may sit between a trigger and its concept ("don't have", "I think I've had")
+    "i i'm im i've ive he she they we it has have had been is was are were get got feel felt do does did am "
+    "any a an experienced noticed having currently really".split()
+)
+_SENTENCE = re.compile(r"[.;:?!\n]")
+
+
+def _phrases(items: list[str]) -> list[tuple[str, ...]]:
+    return sorted({tuple(t.lower() for t in re.findall(r"[a-z']+", p.lower())) for p in items},
+                  key=len, reverse=True)
+
+
+_NEG_PRE_T, _NEG_POST_T, _UNC_T, _PSEUDO_T = map(_phrases, (_NEG_PRE, _NEG_POST, _UNCERTAIN, _PSEUDO))
+_RAW = re.compile(r"[a-z0-9]+(?:'[a-z]+)?", re.IGNORECASE)
+
+# ----------------------------------------------------------------------------- vitals and labs
+
+_NUM = r"(\d{1,3}(?:[.,]\d+)?)"
+_VITALS = [
+    ("temp", re.compile(r"\b(?:temp(?:erature)?|t|fever(?: of)?|febrile(?: to)?)\s*(?:of|is|was|at|:|=)?\s*"
+                        + _NUM + r"\s*(?:°|º|deg(?:rees?)?)?\s*(c|f|celsius|fahrenheit)?\b", re.I)),
+    ("temp", re.compile(_NUM + r"\s*(?:°|º|deg(?:rees?)?)\s*(c|f|celsius|fahrenheit)?\b", re.I)),
+    ("temp", re.compile(_NUM + r"\s*(c|f)\b(?!\s*/)", re.I)),
+    ("bp", re.compile(r"\b(?:bp|blood pressure)\s*(?:of|is|was|:|=)?\s*(\d{2,3})\s*/\s*(\d{2,3})", re.I)),
+    ("bp", re.compile(r"\b(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm ?hg)", re.I)),
+    ("hr", re.compile(r"\b(?:hr|heart rate|pulse(?: rate)?|p)\s*(?:of|is|was|:|=)?\s*(\d{2,3})\b", re.I)),
+    ("hr", re.compile(r"\b(\d{2,3})\s*(?:bpm|beats? (?:per|a|/) ?min(?:ute)?)", re.I)),
+    ("rr", re.compile(r"\b(?:rr|resp(?:iratory)? rate|respirations?)\s*(?:of|is|was|:|=)?\s*(\d{1,2})\b", re.I)),
+    ("rr", re.compile(r"\b(\d{1,2})\s*(?:breaths? (?:per|a|/) ?min(?:ute)?)", re.I)),
+    ("spo2", re.compile(r"\b(?:spo2|sp02|sao2|o2 sat(?:uration)?s?|sats?|oxygen sat(?:uration)?s?|pulse ox(?:imetry)?)"
+                        r"\s*(?:of|is|was|:|=)?\s*(\d{2,3})\s*%?", re.I)),
+    ("glucose", re.compile(r"\b(?:blood )?(?:glucose|sugar|bg|bsl)\s*(?:of|is|was|:|=)?\s*" + _NUM
+                           + r"\s*(mg/dl|mmol/l|mmol)?", re.I)),
+    ("hb", re.compile(r"\b(?:hb|hgb|ha?emoglobin)\s*(?:of|is|was|:|=)?\s*" + _NUM + r"\s*(g/dl|g/l)?", re.I)),
+    ("wbc", re.compile(r"\b(?:wbc|white (?:blood )?(?:cell )?count|white cells?|leukocytes?)\s*(?:of|is|was|:|=)?\s*"
+                       r"(\d{1,3}(?:[.,]\d+)?)", re.I)),
+    ("plt", re.compile(r"\b(?:plt|platelets?(?: count)?)\s*(?:of|is|was|:|=)?\s*(\d{1,3}(?:[.,]\d+)?)", re.I)),
+    ("na", re.compile(r"\b(?:na|sodium)\s*(?:of|is|was|:|=)?\s*(\d{2,3})\b", re.I)),
+    ("k", re.compile(r"\b(?:k|potassium)\s*(?:of|is|was|:|=)?\s*(\d(?:\.\d+)?)\b", re.I)),
+]
+
+FEVER, HYPOTHERMIA = "HP:0001945", "HP:0002045"
+TACHY, BRADY = "HP:0001649", "HP:0001662"
+HTN, HYPOTN = "HP:0000822", "HP:0002615"
+TACHYPNEA, BRADYPNEA, HYPOXEMIA = "HP:0002789", "HP:0046507", "HP:0012418"
+HYPERGLY, HYPOGLY, ANEMIA = "HP:0003074", "HP:0001943", "HP:0001903"
+LEUKOCYTOSIS, LEUKOPENIA, THROMBOCYTOPENIA = "HP:0001974", "HP:0001882", "HP:0001873"
+HYPONATREMIA, HYPERNATREMIA, HYPOKALEMIA, HYPERKALEMIA = "HP:0002902", "HP:0003228", "HP:0002900", "HP:0002153"
+
+
+def _num(s: str) -> float:
+    return float(s.replace(",", "."))
+
+
+def _vital_findings(kind: str, m: re.Match) -> tuple[list[tuple[str, str]], float, str]:
+    """(finding id, polarity) pairs implied by one measurement, its value and unit."""
+    g = m.groups()
+    if kind == "temp":
+        v = _num(g[0])
+        unit = (g[1] or "").lower()[:1] or ("f" if v > 50 else "c")
+        if (unit == "c" and not 30 <= v <= 45) or (unit == "f" and not 86 <= v <= 113):
+            return [], v, unit
+        c = (v - 32) * 5 / 9 if unit == "f" else v
+        if c >= 38.0:
+            return [(FEVER, "present")], v, unit.upper()
+        if c < 35.0:
+            return [(HYPOTHERMIA, "present"), (FEVER, "absent")], v, unit.upper()
+        return [(FEVER, "absent")], v, unit.upper()
+    if kind == "bp":
+        s, d = int(g[0]), int(g[1])
+        if not (50 <= s <= 260 and 20 <= d <= 160 and s > d):
+            return [], s, "mmHg"
+        out = [(HTN, "present" if s >= 140 or d >= 90 else "absent")]
+        out.append((HYPOTN, "present" if s < 90 else "absent"))
+        return out, float(s), "mmHg"
+    v = _num(g[0])
+    if kind == "hr":
+        if not 20 <= v <= 250:
+            return [], v, "bpm"
+        return [(TACHY, "present" if v > 100 else "absent"), (BRADY, "present" if v < 50 else "absent")], v, "bpm"
+    if kind == "rr":
+        if not 4 <= v <= 70:
+            return [], v, "/min"
+        return [(TACHYPNEA, "present" if v > 20 else "absent")] + ([(BRADYPNEA, "present")] if v < 10 else []), v, "/min"
+    if kind == "spo2":
+        if not 50 <= v <= 100:
+            return [], v, "%"
+        return [(HYPOXEMIA, "present" if v < 94 else "absent")], v, "%"
+    if kind == "glucose":
+        unit = (g[1] or "").lower()
+        mg = v * 18 if unit.startswith("mmol") or (not unit and v < 35) else v
+        if mg >= 200:
+            return [(HYPERGLY, "present")], v, unit or None
+        if mg < 70:
+            return [(HYPOGLY, "present")], v, unit or None
+        return [(HYPERGLY, "absent"), (HYPOGLY, "absent")], v, unit or None
+    if kind == "hb":
+        unit = (g[1] or "").lower()
+        gdl = v / 10 if unit == "g/l" or v > 30 else v
+        return [(ANEMIA, "present" if gdl < 11.5 else "absent")], v, unit or "g/dL"
+    if kind == "wbc":
+        k = v / 1000 if v >= 300 else v
+        out = [(LEUKOCYTOSIS, "present" if k > 11 else "absent")]
+        if k < 4:
+            out.append((LEUKOPENIA, "present"))
+        return out, v, "10^9/L"
+    if kind == "plt":
+        k = v / 1000 if v >= 2000 else v
+        return [(THROMBOCYTOPENIA, "present" if k < 150 else "absent")], v, "10^9/L"
+    if kind == "na":
+        if not 100 <= v <= 180:
+            return [], v, "mmol/L"
+        return [(HYPONATREMIA, "present" if v < 135 else "absent"),
+                (HYPERNATREMIA, "present" if v > 145 else "absent")], v, "mmol/L"
+    if kind == "k":
+        if not 1.5 <= v <= 9:
+            return [], v, "mmol/L"
+        return [(HYPOKALEMIA, "present" if v < 3.5 else "absent"),
+                (HYPERKALEMIA, "present" if v > 5.2 else "absent")], v, "mmol/L"
+    return [], v, ""
+
+
+class Extractor:
+    """Finds the graph's findings in free text."""
+
+    def __init__(self, index: Index):
+        self.ix = index
+        self._fix: dict[str, str | None] = {}
+
+    # -- misspellings
+    def correct(self, tok: str) -> str:
+        if len(tok) < 5 or tok in self.ix.vocab or tok.isdigit():
+            return tok
+        if tok in self._fix:
+            return self._fix[tok] or tok
+        limit = 2 if len(tok) >= 9 else 1
+        cands = set(self.ix.deletes.get(tok, "").split())
+        for i in range(len(tok)):
+            d = tok[:i] + tok[i + 1:]
+            if d in self.ix.vocab:
+                cands.add(d)
+            cands.update(self.ix.deletes.get(d, "").split())
+        best, best_d = None, limit + 1
+        for c in sorted(cands):
+            if c[0] != tok[0]:
+                continue
+            dist = edit_distance(tok, c, limit)
+            if dist < best_d:
+                best, best_d = c, dist
+        if len(self._fix) < 50_000:
+            self._fix[tok] = best
+        return best or tok
+
+    # -- matching
+    def _matches(self, toks: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """(finding id, first token, last token + 1), leftmost-longest over content tokens."""
+        content = [i for i, (t, _, _) in enumerate(toks) if t not in STOP]
+        words = [self.correct(toks[i][0]) for i in content]
+        lex, out, i = self.ix.lexicon, [], 0
+        while i < len(words):
+            hit = None
+            for n in range(min(self.ix.max_phrase, len(words) - i), 0, -1):
+                fid = lex.get(" ".join(words[i:i + n]))
+                if fid is not None:
+                    hit = (fid, n)
+                    break
+            if hit:
+                out.append((hit[0], content[i], content[i + hit[1] - 1] + 1))
+                i += hit[1]
+            else:
+                i += 1
+        return out
+
+    @staticmethod
+    def _triggers(raw: list[str], table: list[tuple[str, ...]]) -> list[tuple[int, int]]:
+        found, i = [], 0
+        while i < len(raw):
+            for p in table:
+                if tuple(raw[i:i + len(p)]) == p:
+                    found.append((i, i + len(p)))
+                    i += len(p) - 1
+                    break
+            i += 1
+        return found
+
+    def _polarity(self, text: str, raw: list[re.Match], start: int, end: int) -> str:
+        """Polarity of the concept spanning raw tokens [start, end), from triggers in its clause."""
+        words = [m.group().lower() for m in raw]
+
+        def breaks(i: int) -> bool:  # a sentence mark between raw token i-1 and i
+            return bool(_SENTENCE.search(text[raw[i - 1].end():raw[i].start()]))
+
+        lo = start
+        while lo > 0 and not breaks(lo):
+            lo -= 1
+        before = words[lo:start]
+
+        def in_scope(e: int) -> bool:  # no terminator between the trigger's end and the concept
+            rest = before[e:]
+            j = 0
+            while j < len(rest) and rest[j] in _SKIP:
+                j += 1
+            return not any(w in _TERMINATORS for w in rest[j:])
+
+        unc = [(s, e) for s, e in self._triggers(before, _UNC_T) if in_scope(e)]
+        pseudo = {s for s, _ in self._triggers(before, _PSEUDO_T)}
+        neg = [(s, e) for s, e in self._triggers(before, _NEG_PRE_T)
+               if s not in pseudo and in_scope(e) and not any(us <= s < ue for us, ue in unc)]
+        if unc or neg:
+            last_unc = max((e for _, e in unc), default=-1)
+            last_neg = max((e for _, e in neg), default=-1)
+            return "uncertain" if last_unc >= last_neg else "absent"
+        hi = end
+        while hi < len(words) and not breaks(hi) and hi - end < 6:
+            hi += 1
+        after = words[end:hi]
+        j = 0
+        while j < len(after) and after[j] in _SKIP:
+            j += 1
+        if any(tuple(after[j:j + len(p)]) == p for p in _NEG_POST_T):
+            return "absent"
+        return "present"
+
+    def vitals(self, text: str) -> list[Concept]:
+        out: list[Concept] = []
+        taken: list[tuple[int, int]] = []
+        for kind, rx in _VITALS:
+            for m in rx.finditer(text):
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                pairs, value, unit = _vital_findings(kind, m)
+                if not pairs:
+                    continue
+                taken.append(m.span())
+                for fid, pol in pairs:
+                    if fid in self.ix.finding_pos:
+                        out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
+                                           span=m.span(), text=m.group(), value=value, unit=unit))
+        return out
+
+    def extract(self, text: str) -> list[Concept]:
+        measured = self.vitals(text)
+        spans = [c.span for c in measured]
+        toks = tokens(text)
+        raw = list(_RAW.finditer(text))
+        out = list(measured)
+        seen = {(c.id, c.polarity) for c in measured}
+        for fid, a, b in self._matches(toks):
+            s, e = toks[a][1], toks[b - 1][2]
+            if any(s < se and ss < e for ss, se in spans):
+                continue
+            pol = self._polarity(text, raw, a, b)
+            if (fid, pol) in seen:
+                continue
+            seen.add((fid, pol))
+            out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
+                               span=(s, e), text=text[s:e]))
+        out.sort(key=lambda c: c.span or (0, 0))
+        return out

@@ -1,0 +1,215 @@
+"""Diagnostic ranking over all diseases, with evidence paths, and the next best question.
+
+A disease's score is its log-odds: the log prior of its prevalence class, a demographic
+term (sex it cannot occur in, age outside its typical range), and one likelihood-ratio
+term per known finding. For a present finding ``f`` the likelihood ``P(f | d)`` is the
+disease's weight for ``f`` or for a more specific HPO term (true-path closure), or a
+parent annotation's weight times ``CHILD_DISCOUNT`` (the patient's specific finding
+supports a disease annotated with the general term), or ``LEAK`` when the sources do not
+link them; NOT edges set it to their small weight. The term added is
+``log(P(f|d) / base_f)``; an absent finding adds ``log((1 - P(f|d)) / (1 - base_f))``.
+Probabilities are a softmax over all diseases. Everything is vectorised over the
+precompiled sparse columns in ``index.Index``; networkx is not touched at query time.
+
+The next question maximises the expected information gain (bits) about the top of the
+differential, with must-not-miss diseases up-weighted, over findings of the requested
+kinds that are not yet known or asked.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from meddiag.knowledge.umls_graph.index import LEAK, Index
+from meddiag.schema import CaseState, Differential, Evidence, Hypothesis, Question
+
+CHILD_DISCOUNT = 0.5
+GENERAL_BASE = 0.3  # ancestors turning up this often are too general to lend support
+LOG_SEX_MISMATCH = math.log(1e-4)
+LOG_AGE_OUT = {"curated": math.log(0.05)}
+LOG_AGE_OUT_DEFAULT = math.log(0.3)
+MUST_NOT_MISS_WEIGHT = 3.0
+KIND_GROUPS = {"history": ("symptom", "risk", "history"), "exam": ("sign",), "test": ("test",)}
+PREGNANCY_FINDING = "local:pregnancy"
+
+
+class Ranker:
+    def __init__(self, index: Index):
+        self.ix = index
+        self._age_penalty = np.array([LOG_AGE_OUT.get(s, LOG_AGE_OUT_DEFAULT) for s in index.d_source])
+        self._cache: dict[int, np.ndarray] = {}
+        self._col_of = np.repeat(np.arange(len(index.finding_ids)), np.diff(index.direct.ptr))
+        self._kind_masks = {k: np.array([fk in kinds for fk in index.f_kind]) for k, kinds in KIND_GROUPS.items()}
+
+    # ----------------------------------------------------------------- likelihoods
+    def likelihood(self, f: int) -> np.ndarray:
+        """P(finding f present | disease) for every disease (cached per finding)."""
+        p = self._cache.get(f)
+        if p is not None:
+            return p
+        ix = self.ix
+        p = np.full(len(ix.disease_ids), LEAK, dtype=np.float64)
+        anc = ix.ancestors(f)
+        for a in anc:
+            if ix.base[a] >= GENERAL_BASE:
+                continue
+            sl = ix.direct.col(a)
+            d = ix.direct.dis[sl]
+            p[d] = np.maximum(p[d], ix.direct.w[sl] * CHILD_DISCOUNT)
+        sl = ix.closure.col(f)
+        d = ix.closure.dis[sl]
+        p[d] = np.maximum(p[d], ix.closure.w[sl])
+        for a in (f, *anc):
+            sl = ix.negated.col(a)
+            p[ix.negated.dis[sl]] = ix.negated.w[sl]
+        if len(self._cache) < 4096:
+            self._cache[f] = p
+        return p
+
+    def absent_likelihood(self, f: int) -> np.ndarray:
+        """P(finding f absent | disease): the closure weight only (a missing child says little)."""
+        ix = self.ix
+        p = np.full(len(ix.disease_ids), LEAK, dtype=np.float64)
+        sl = ix.closure.col(f)
+        p[ix.closure.dis[sl]] = ix.closure.w[sl]
+        sl = ix.negated.col(f)
+        p[ix.negated.dis[sl]] = ix.negated.w[sl]
+        return 1.0 - p
+
+    # ----------------------------------------------------------------- scoring
+    def _known(self, state: CaseState) -> list[tuple[int, str]]:
+        known = [(self.ix.finding_pos[f.id], f.status) for f in state.findings.values()
+                 if f.status != "unknown" and f.id in self.ix.finding_pos]
+        preg = state.demographics.pregnant
+        if preg is not None and PREGNANCY_FINDING in self.ix.finding_pos and PREGNANCY_FINDING not in state.findings:
+            known.append((self.ix.finding_pos[PREGNANCY_FINDING], "present" if preg else "absent"))
+        return known
+
+    def terms(self, f: int, status: str) -> np.ndarray:
+        """The log-likelihood-ratio each disease gets from one known finding."""
+        b = self.ix.base[f]
+        if status == "present":
+            return np.log(self.likelihood(f) / b)
+        return np.log(self.absent_likelihood(f) / (1.0 - b))
+
+    def scores(self, state: CaseState) -> np.ndarray:
+        ix = self.ix
+        s = ix.d_logprior.copy()
+        demo = state.demographics
+        if demo.sex is not None:
+            code = 1 if demo.sex == "male" else 2
+            s[(ix.d_sex != 0) & (ix.d_sex != code)] += LOG_SEX_MISMATCH
+        if demo.age is not None:
+            with np.errstate(invalid="ignore"):
+                out = (demo.age < ix.d_age[:, 0] - 0.5) | (demo.age > ix.d_age[:, 1] + 0.5)
+            s[out] += self._age_penalty[out]
+        for f, status in self._known(state):
+            s += self.terms(f, status)
+        s[ix.d_hidden] = -np.inf
+        return s
+
+    def posterior(self, state: CaseState) -> tuple[np.ndarray, np.ndarray]:
+        s = self.scores(state)
+        z = np.exp(s - s.max())
+        return s, z / z.sum()
+
+    def evidence(self, d: int, state: CaseState) -> list[Evidence]:
+        ix = self.ix
+        did = ix.disease_ids[d]
+        out: list[Evidence] = []
+        for f, status in self._known(state):
+            w = float(self.terms(f, status)[d])
+            if abs(w) < 0.05:
+                continue
+            fid = ix.finding_ids[f]
+            out.append(Evidence(finding_id=fid, label=ix.f_label[f], status=status, weight=round(w, 3),
+                                path=self._path(f, d, did)))
+        out.sort(key=lambda e: -abs(e.weight))
+        return out
+
+    def _path(self, f: int, d: int, did: str) -> list[str]:
+        """finding -> (the annotated HPO term it reached through is-a) -> disease."""
+        ix = self.ix
+        fid = ix.finding_ids[f]
+        sl = ix.closure.col(f)
+        hit = np.flatnonzero(ix.closure.dis[sl] == d)
+        if hit.size:
+            src = int(ix.closure.src[sl][hit[0]])
+            return [fid, did] if src == f else [fid, ix.finding_ids[src], did]
+        for a in ix.ancestors(f):
+            sl = ix.direct.col(a)
+            if (ix.direct.dis[sl] == d).any():
+                return [fid, ix.finding_ids[a], did]
+        return [fid, did]
+
+    def rank(self, state: CaseState, top: int = 10) -> Differential:
+        ix = self.ix
+        s, p = self.posterior(state)
+        order = np.argsort(-s)[:top]
+        hyps = []
+        for d in order:
+            if not np.isfinite(s[d]):
+                break
+            hyps.append(Hypothesis(
+                disease_id=ix.disease_ids[d], name=ix.d_name[d], icd10=ix.d_icd10[d],
+                probability=float(min(max(p[d], 0.0), 1.0)), score=round(float(s[d]), 4),
+                evidence=self.evidence(int(d), state), red_flag=bool(ix.d_red[d]), must_not_miss=bool(ix.d_mnm[d]),
+            ))
+        return Differential(hypotheses=hyps)
+
+    # ----------------------------------------------------------------- next question
+    def next_questions(self, state: CaseState, top: int = 3, kinds=("history",), pool: int = 25) -> list[Question]:
+        ix = self.ix
+        s, p = self.posterior(state)
+        cand_d = np.argsort(-s)[:pool]
+        cand_d = cand_d[np.isfinite(s[cand_d])]
+        if cand_d.size == 0:
+            return []
+        pi = p[cand_d] * np.where(ix.d_mnm[cand_d], MUST_NOT_MISS_WEIGHT, 1.0)
+        pi = pi / pi.sum()
+        mask = np.zeros(len(ix.finding_ids), dtype=bool)
+        for k in kinds:
+            if k in self._kind_masks:
+                mask |= self._kind_masks[k]
+        skip = [ix.finding_pos[i] for i in (*state.findings, *state.asked) if i in ix.finding_pos]
+        mask[skip] = False
+        # candidates: findings the top diseases are annotated with directly
+        cands = np.unique(self._col_of[np.isin(ix.direct.dis, cand_d)])
+        cands = cands[mask[cands]]
+        if cands.size == 0:
+            return []
+        lik = np.stack([self.likelihood(int(f))[cand_d] for f in cands])
+        p_yes = lik @ pi
+        post_yes = lik * pi / np.maximum(p_yes[:, None], 1e-12)
+        post_no = (1 - lik) * pi / np.maximum(1 - p_yes[:, None], 1e-12)
+
+        def ent(m: np.ndarray) -> np.ndarray:
+            m = np.clip(m, 1e-12, 1.0)
+            return -(m * np.log2(m)).sum(axis=-1)
+
+        h0 = float(ent(pi[None, :])[0])
+        gain = h0 - (p_yes * ent(post_yes) + (1 - p_yes) * ent(post_no))
+        best = np.argsort(-gain)[:top]
+        return [self.question(int(cands[i]), float(gain[i])) for i in best if gain[i] > 1e-6]
+
+    def question(self, f: int, gain: float = 0.0) -> Question:
+        ix = self.ix
+        kind = next((k for k, kinds in KIND_GROUPS.items() if ix.f_kind[f] in kinds), "history")
+        return Question(finding_id=ix.finding_ids[f], label=ix.f_label[f], text=question_text(ix, f, kind),
+                        gain=round(gain, 4), kind=kind)
+
+
+def question_text(ix: Index, f: int, kind: str) -> str:
+    if ix.f_question[f]:
+        return ix.f_question[f]
+    lay = ix.f_lay[f]
+    phrase = lay[:1].lower() + lay[1:] if not lay[:2].isupper() else lay
+    if kind == "exam":
+        return f"On examination, is there {phrase.lower()}?"
+    if kind == "test":
+        return f"Do the test results show {phrase.lower()}?"
+    if ix.f_kind[f] == "risk":
+        return f"Does this apply to you: {phrase}?"
+    return f"Have you had any {phrase}?"
