@@ -101,6 +101,7 @@ class Consultation:
         self.transcript: list[Turn] = []
         self.differential = Differential()
         self.flags: list[RedFlag] = []
+        self._announced: set[str] = set()  # rules whose escalation advice was already given
         self.tokens = 0
         self._queue: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
 
@@ -145,8 +146,13 @@ class Consultation:
             self._emit(Fallback(agent=agent, reason=result.fallback, kind=result.fallback_kind))
 
     async def _say(self, draft: str, kind: str, patient_text: str = "") -> ApprovedMessage:
+        """Have the critic review a draft. A red flag is escalated in the first message after
+        it fires and again at the close, not repeated in every question."""
+        closing = kind in ("closing", "escalation")
+        flags = self.flags if closing else [f for f in self.flags if f.rule not in self._announced]
         verdict = await self.critic.ask(CritiqueRequest(draft=draft, patient_text=patient_text,
-                                                        flags=self.flags, kind=kind))
+                                                        flags=flags, kind=kind))
+        self._announced.update(f.rule for f in flags)
         self._emit(CriticVerdict(approved=verdict.approved, draft=draft, final=verdict.final,
                                  reasons=verdict.reasons))
         return verdict.message

@@ -11,13 +11,17 @@ from autogen_core.models import CreateResult, SystemMessage, UserMessage
 from autogen_core.tools import FunctionTool
 from pydantic import BaseModel, Field
 
-from meddiag.models import LlamaCppClient, ModelLoadError, load_model, local_gguf_path
+from meddiag.models import LlamaCppClient, ModelError, ModelLoadError, load_model, local_gguf_path
 
 pytestmark = pytest.mark.llm
 
 MSGS = [
     SystemMessage(content="You are a careful doctor taking a history."),
     UserMessage(content="I have had a cough for two weeks.", source="patient"),
+]
+PAIN = [  # a prompt this small model answers with a short JSON object
+    SystemMessage(content="Answer with a JSON object."),
+    UserMessage(content='Does the patient have pain? Answer {"pain": true} or {"pain": false}.', source="user"),
 ]
 
 
@@ -79,8 +83,7 @@ def test_schema_constrained_output_validates(client):
 
 
 def test_plain_json_mode_gives_json(client):
-    messages = [UserMessage(content='Give the JSON object {"pain": true}.', source="user")]
-    result = run(client.create(messages, json_output=True, extra_create_args={"max_tokens": 64}))
+    result = run(client.create(PAIN, json_output=True, extra_create_args={"max_tokens": 64}))
     assert result.finish_reason == "stop"
     assert isinstance(json.loads(result.content), dict)
 
@@ -137,12 +140,21 @@ def test_cancellation_stops_generation_and_frees_the_model(client):
     assert 0 < after.usage.completion_tokens <= 4  # the lock was released each time
 
 
-def test_invalid_gguf_is_a_one_line_load_error(tmp_path):
+def test_invalid_gguf_is_a_one_line_load_error_and_llama_cpp_stays_quiet(tmp_path, capfd):
     fake = tmp_path / "fake.gguf"
     fake.write_bytes(b"GGUF" + b"\x00" * 64)
     with pytest.raises(ModelLoadError) as err:
         load_model(f"gguf:{fake}")
     assert "\n" not in str(err.value) and "cannot load" in str(err.value)
+    out, errout = capfd.readouterr()
+    assert out == "" and errout == ""  # llama.cpp's C-level log went to logging, not the terminal
+
+
+def test_prompt_longer_than_the_context_is_a_one_line_error(client):
+    huge = [UserMessage(content="cough " * 1500, source="patient")]
+    with pytest.raises(ModelError) as err:
+        run(client.create(huge))
+    assert "1024-token context" in str(err.value) and "\n" not in str(err.value)
 
 
 def test_unknown_create_argument_is_rejected(client):

@@ -24,6 +24,10 @@ MSGS = [
     SystemMessage(content="You are a careful doctor taking a history."),
     UserMessage(content="I have had a cough for two weeks.", source="patient"),
 ]
+PAIN = [  # a prompt this small model answers with a short JSON object
+    SystemMessage(content="Answer with a JSON object."),
+    UserMessage(content='Does the patient have pain? Answer {"pain": true} or {"pain": false}.', source="user"),
+]
 
 
 class Question(BaseModel):
@@ -33,7 +37,7 @@ class Question(BaseModel):
 @pytest.fixture(scope="module")
 def base_url():
     proc = subprocess.Popen(
-        [sys.executable, str(SERVER), str(local_gguf_path()), "--port", "0"],
+        [sys.executable, str(SERVER), str(local_gguf_path()), "--port", "0", "--threads", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )
     try:
@@ -89,7 +93,7 @@ def test_structured_output_json_schema_and_json_object(base_url):
     result = run(schema_client.create(messages, json_output=Question))
     assert Question.model_validate_json(result.content).question.strip()
     object_client = OpenAICompatClient("smollm2", base_url=base_url, json_mode="json_object", temperature=0.0, max_tokens=48)
-    result = run(object_client.create([UserMessage(content='Give the JSON object {"pain": true}.', source="u")], json_output=True))
+    result = run(object_client.create(PAIN, json_output=True))
     assert isinstance(json.loads(result.content), dict)
 
 
@@ -118,3 +122,21 @@ def test_dead_server_fails_fast_with_one_line(monkeypatch):
         text = str(err.value)
         assert "cannot reach" in text and f"127.0.0.1:{port}" in text and "\n" not in text
         assert isinstance(err.value, ModelError)
+
+
+def test_forced_tool_call_streams_back_as_function_calls(client):
+    from autogen_core.tools import FunctionTool
+
+    def bmi(weight_kg: float, height_m: float) -> float:
+        return weight_kg / height_m**2
+
+    tool = FunctionTool(bmi, description="Body-mass index from weight in kg and height in metres.")
+    messages = [UserMessage(content="What is the BMI of a 70 kg, 1.75 m man?", source="user")]
+
+    async def collect():
+        return [x async for x in client.create_stream(messages, tools=[tool], tool_choice=tool, extra_create_args={"max_tokens": 40})]
+
+    result = run(collect())[-1]
+    (call,) = result.content
+    assert call.name == "bmi" and call.id
+    assert set(json.loads(call.arguments)) == {"weight_kg", "height_m"}

@@ -64,14 +64,13 @@ def test_check_seventh_character_codes(icd):
     assert check.billable_children and all(len(k.code) == 8 and cm.is_leaf(k.code) for k in check.billable_children)
 
 
-def test_billable_flag_matches_the_source_for_every_code(icd):
-    rows = icd.db.execute("SELECT code, billable, kind FROM codes").fetchall()
-    assert len(rows) > 98000
-    sample = rows[::97]  # a spread across all chapters
-    for r in sample:
-        assert cm.is_valid_item(r["code"])
-        is_billable = cm.is_leaf(r["code"]) and not cm.is_chapter_or_block(r["code"])
-        assert bool(r["billable"]) == is_billable, r["code"]
+def test_index_holds_every_code_with_the_source_billable_flag(icd):
+    rows = {r["code"]: bool(r["billable"]) for r in icd.db.execute("SELECT code, billable FROM codes")}
+    assert set(rows) == set(cm.get_all_codes())
+    # billable = a leaf category or subcategory; B20, R99 ... are single-category blocks and billable
+    wrong = [c for c, billable in rows.items() if billable != (cm.is_leaf(c) and cm.is_category_or_subcategory(c))]
+    assert wrong == []
+    assert rows["B20"] and rows["J18.9"] and not rows["J18"] and not rows["J09-J18"]
 
 
 def test_lookup_hierarchy_and_inherited_notes(icd):
@@ -167,6 +166,24 @@ def test_index_is_cached_per_package_version(icd, meddiag_home):
     assert path.stat().st_mtime_ns == before  # opened, not rebuilt
     meta = dict(icd.db.execute("SELECT key, value FROM meta").fetchall())
     assert meta["package_version"] == version("simple_icd_10_cm")
+
+
+def test_index_path_follows_the_package_version(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDDIAG_HOME", str(tmp_path))
+    current = icd10_index.index_path()
+    monkeypatch.setattr(icd10_index, "version", lambda name: "99.0.0")
+    upgraded = icd10_index.index_path()
+    assert current.parent == upgraded.parent == tmp_path / "cache"
+    assert current != upgraded and "99.0.0" in upgraded.name  # a new version gets a fresh build
+
+
+def test_damaged_cache_file_is_rebuilt(monkeypatch, tmp_path):
+    monkeypatch.setenv("MEDDIAG_HOME", str(tmp_path))
+    path = icd10_index.index_path()
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a database")
+    db = icd10_index.connect()
+    assert db.execute("SELECT description FROM codes WHERE code = 'J18.9'").fetchone()[0] == cm.get_description("J18.9")
 
 
 def test_cli_errors_are_one_line(capsys):

@@ -96,6 +96,7 @@ def test_soap_note_sections_codes_citations_safety_net(summary):
     assert "| 1 | Community-acquired pneumonia | 62% | J18.9 Pneumonia, unspecified organism |" in md
     assert "Excludes1: E10.9 and E11.9" in md
     assert "BTS" in md and "doi:10.1136/thx.2009.121434" in md  # pneumonia plan cites its guideline
+    assert "`meddiag calc curb65`" in md  # and the score that guideline uses
     assert "same-day hospital assessment" in md
     assert all(c.citation for c in summary.citations)
 
@@ -112,3 +113,4 @@ def test_empty_consultation_still_summarises():
     assert "No examination findings" in result.markdown and "Safety-netting" in result.markdown
     bundle = Bundle.model_validate(result.bundle)
     assert [e.resource.get_resource_type() for e in bundle.entry] == ["Patient", "Encounter"]
+

@@ -7,6 +7,8 @@ from that evidence; a reason for a name the graph did not propose is discarded.
 
 from __future__ import annotations
 
+import re
+
 from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field
 
@@ -52,6 +54,16 @@ def evidence_reason(h: Hypothesis) -> str:
     return "; ".join(parts) or "prior probability given the presentation"
 
 
+_WORD = re.compile(r"[a-z]{4,}")
+
+
+def grounded(reason: str, h: Hypothesis) -> bool:
+    """A model's reason is kept only if it is a real sentence that cites the evidence."""
+    words = {w[:5] for w in _WORD.findall(reason.lower())}
+    evidence = {w[:5] for e in h.evidence for w in _WORD.findall(e.label.lower())}
+    return len(reason.split()) >= 5 and bool(words & evidence)
+
+
 class DdxProposer(TypedAgent[DdxRequest, DdxResult]):
     input_type = DdxRequest
     output_type = DdxResult
@@ -78,9 +90,10 @@ class DdxProposer(TypedAgent[DdxRequest, DdxResult]):
         if out.value is None:
             result.fallback, result.fallback_kind = out.error, out.kind
             return result
-        by_name = {r.name.strip().lower(): r.reason.strip() for r in out.value.reasons if r.reason.strip()}
+        by_name = {r.name.strip().lower(): r.reason.strip() for r in out.value.reasons}
         for i, h in enumerate(hyps):
-            if h.name.lower() in by_name:
-                hyps[i] = h.model_copy(update={"reason": by_name[h.name.lower()]})
+            reason = by_name.get(h.name.lower(), "")
+            if grounded(reason, h):
+                hyps[i] = h.model_copy(update={"reason": reason})
         result.differential = Differential(hypotheses=hyps + request.differential.hypotheses[request.top:])
         return result

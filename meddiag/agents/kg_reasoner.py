@@ -32,8 +32,13 @@ _YES = re.compile(
 )
 
 
-def answer_status(text: str) -> Status | None:
-    """How a short reply answers a yes/no question, or None when it does not."""
+_NORMAL = re.compile(r"\b(normal|negative|unremarkable|not (seen|detected|found|present)|none seen)\b", re.I)
+
+
+def answer_status(text: str, source: Source = "patient") -> Status | None:
+    """How a reply answers a yes/no question (or a test request), or None when it does not."""
+    if source in ("exam", "test"):
+        return "absent" if _NORMAL.search(text) else None
     if _UNSURE.search(text):
         return "unknown"
     if _NO.search(text):
@@ -84,7 +89,7 @@ class KGReasoner(TypedAgent[ReasonRequest, ReasonResult]):
                         span=c.span, text=c.text, value=c.value, unit=c.unit)
             )
         if req.asked is not None and req.asked.finding_id not in seen:
-            status = answer_status(req.text)
+            status = answer_status(req.text, req.source)
             if status is not None:
                 found.append(Finding(id=req.asked.finding_id, label=req.asked.label, status=status,
                                      source=req.source, turn=req.turn, text=req.text.strip()[:80]))

@@ -5,17 +5,16 @@ checks the whole vocabulary (49k entries for SmolLM2) against the grammar, which
 constrained decoding several times slower than free text. llama.cpp's own
 ``common_sampler`` avoids that: sample with the ordinary chain, check only the chosen
 token against the grammar, and fall back to the full grammar pass only when that token is
-rejected. ``lazy_grammar(llama, grammar)`` installs this strategy on one ``Llama`` for
-the duration of a ``with`` block (the caller must hold the model's lock), so
-``create_completion(..., grammar=None)`` inside the block samples under the grammar.
+rejected. ``use_lazy_grammar(llama)`` installs this strategy on one ``Llama`` object:
+afterwards every ``grammar=`` (or ``response_format``) it is given is enforced this way.
+Greedy decoding gives exactly the same tokens as the eager check, only faster.
 """
 
 from __future__ import annotations
 
-import contextlib
 import ctypes
 import math
-from typing import Any, Iterator
+from typing import Any
 
 import llama_cpp
 import numpy as np
@@ -70,17 +69,12 @@ class LazyGrammarSampler:
         return token
 
 
-@contextlib.contextmanager
-def lazy_grammar(llama: Any, grammar: Any) -> Iterator[None]:
-    """Within the block, every sampler ``llama`` builds obeys ``grammar`` (checked lazily)."""
+def use_lazy_grammar(llama: Any) -> None:
+    """Make every grammar-constrained sampler that ``llama`` builds check the grammar lazily."""
     original = llama._init_sampler
 
-    def init_sampler(**kwargs: Any) -> LazyGrammarSampler:
-        kwargs["grammar"] = None
-        return LazyGrammarSampler(original(**kwargs), llama._model, grammar, llama.n_vocab())
+    def init_sampler(*args: Any, grammar: Any = None, **kwargs: Any) -> Any:
+        chain = original(*args, grammar=None, **kwargs)
+        return chain if grammar is None else LazyGrammarSampler(chain, llama._model, grammar, llama.n_vocab())
 
     llama._init_sampler = init_sampler
-    try:
-        yield
-    finally:
-        del llama._init_sampler

@@ -6,7 +6,9 @@ thread-safe. The prompt is rendered with the chat template stored in the GGUF me
 (ChatML when the file has none). Generation runs in a worker thread: ``create_stream``
 yields text deltas as tokens arrive, then a ``CreateResult``. ``json_output=Model`` compiles
 the model's JSON schema to a grammar, so the reply always parses as that model;
-``json_output=True`` constrains to any JSON value. Tools are offered the same way: the model
+``json_output=True`` constrains to any JSON value; grammars are checked lazily (see
+``grammar_sampling``), so constrained decoding costs about what free text costs. Tools are
+offered the same way: the model
 must answer with a JSON tool call (or, under ``tool_choice="auto"``, a JSON reply). A
 cancelled call stops at the next token and frees the model. llama.cpp's own logging goes to
 the ``meddiag.llama_cpp`` logger at DEBUG level, never to the terminal.
@@ -15,7 +17,6 @@ the ``meddiag.llama_cpp`` logger at DEBUG level, never to the terminal.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import json
 import logging
@@ -26,14 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, AsyncGenerator, Callable, Literal, Mapping, Optional, Sequence, Union
 
+import llama_cpp
 from autogen_core import CancellationToken, FunctionCall
 from autogen_core.models import CreateResult, LLMMessage, ModelFamily, ModelInfo, RequestUsage
 from autogen_core.tools import Tool, ToolSchema
+from llama_cpp import StoppingCriteriaList, llama_chat_format, llama_grammar
 from pydantic import BaseModel
 
 from .base import BaseChatClient
 from .errors import ModelError, ModelLoadError
-from .grammar_sampling import lazy_grammar
+from .grammar_sampling import use_lazy_grammar
 from .messages import schema_of, to_openai_messages, tool_schema
 
 log = logging.getLogger("meddiag.llama_cpp")
@@ -65,8 +68,6 @@ _LOG_HOOK: list[Any] = []  # keeps the ctypes log callback alive
 
 def _route_llama_logs() -> None:
     """Send llama.cpp's C-level log lines to ``log.debug`` instead of stderr (once)."""
-    import llama_cpp
-
     if _LOG_HOOK:
         return
 
@@ -95,9 +96,6 @@ def shared_model(path: str | os.PathLike[str], *, n_ctx: int = DEFAULT_N_CTX, n_
         if key in _MODELS:
             return _MODELS[key]
         _check_gguf(file)
-        import llama_cpp
-        from llama_cpp import llama_chat_format
-
         _route_llama_logs()
         try:
             llama = llama_cpp.Llama(
@@ -106,6 +104,7 @@ def shared_model(path: str | os.PathLike[str], *, n_ctx: int = DEFAULT_N_CTX, n_
             )
         except Exception as e:  # llama-cpp-python raises ValueError/RuntimeError with C-level detail
             raise ModelLoadError(f"cannot load GGUF model {file}: {e}") from None
+        use_lazy_grammar(llama)
         template = llama.metadata.get("tokenizer.chat_template")
         if template:
             eos, bos = llama.token_eos(), llama.token_bos()
@@ -126,8 +125,6 @@ def shared_model(path: str | os.PathLike[str], *, n_ctx: int = DEFAULT_N_CTX, n_
 @functools.lru_cache(maxsize=64)
 def _grammar(schema_json: str | None) -> Any:
     """A compiled-once grammar for a JSON schema (any JSON value when None)."""
-    from llama_cpp import llama_grammar
-
     if schema_json is None:
         return llama_grammar.LlamaGrammar.from_string(llama_grammar.JSON_GBNF, verbose=False)
     return llama_grammar.LlamaGrammar.from_json_schema(schema_json, verbose=False)
@@ -253,8 +250,6 @@ class LlamaCppClient(BaseChatClient):
     # -- generation (worker-thread side, under the model lock) ----------------------------
 
     def _generate(self, req: _Request, cancel: threading.Event, emit: Callable[[str], None] | None) -> CreateResult:
-        from llama_cpp import StoppingCriteriaList
-
         llama = self._model.llama
         with self._model.lock:
             if cancel.is_set():
@@ -267,27 +262,28 @@ class LlamaCppClient(BaseChatClient):
             stops = [args.pop("stop")] if isinstance(args.get("stop"), str) else list(args.pop("stop", None) or [])
             stops += [stop] if isinstance(stop, str) else list(stop or [])
             stopping = StoppingCriteriaList([*(criteria or []), lambda ids, logits: cancel.is_set()])
-            constrained = lazy_grammar(llama, _grammar(req.schema_json)) if req.constrained else contextlib.nullcontext()
-            with constrained:
-                out = llama.create_completion(prompt=tokens, stop=stops, stopping_criteria=stopping, stream=emit is not None, **args)
-                if emit is None:
-                    choice = out["choices"][0]
-                    text, finish = choice["text"], choice["finish_reason"]
-                    completion = out["usage"]["completion_tokens"]
-                else:
-                    parts, finish = [], "unknown"
-                    for chunk in out:
-                        choice = chunk["choices"][0]
-                        if choice["text"]:
-                            parts.append(choice["text"])
-                            if not req.tools:
-                                emit(choice["text"])
-                        finish = choice["finish_reason"] or finish
-                        if cancel.is_set():
-                            break
-                    out.close()
-                    text = "".join(parts)
-                    completion = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
+            grammar = _grammar(req.schema_json) if req.constrained else None
+            out = llama.create_completion(
+                prompt=tokens, stop=stops, stopping_criteria=stopping, grammar=grammar, stream=emit is not None, **args
+            )
+            if emit is None:
+                choice = out["choices"][0]
+                text, finish = choice["text"], choice["finish_reason"]
+                completion = out["usage"]["completion_tokens"]
+            else:
+                parts, finish = [], "unknown"
+                for chunk in out:
+                    choice = chunk["choices"][0]
+                    if choice["text"]:
+                        parts.append(choice["text"])
+                        if not req.tools:
+                            emit(choice["text"])
+                    finish = choice["finish_reason"] or finish
+                    if cancel.is_set():
+                        break
+                out.close()
+                text = "".join(parts)
+                completion = len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True)) if text else 0
             if cancel.is_set():
                 raise asyncio.CancelledError()
             usage = self._record(RequestUsage(prompt_tokens=len(tokens), completion_tokens=completion))
@@ -359,7 +355,7 @@ class LlamaCppClient(BaseChatClient):
             except RuntimeError:  # the loop closed while we were generating
                 pass
 
-        worker = loop.run_in_executor(None, work)
+        loop.run_in_executor(None, work)
         if cancellation_token is not None:
             cancellation_token.add_callback(cancel.set)
         try:
@@ -379,7 +375,6 @@ class LlamaCppClient(BaseChatClient):
                 return
         finally:
             cancel.set()  # no-op after a normal finish; stops generation after an early exit
-            del worker
 
     def count_tokens(self, messages: Sequence[LLMMessage], *, tools: Sequence[Tool | ToolSchema] = []) -> int:
         req = self._request(messages, tools, "auto", None, {})

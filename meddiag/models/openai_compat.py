@@ -130,6 +130,8 @@ class OpenAICompatClient(BaseChatClient):
             response = await self._client.chat.completions.create(**params)
         except openai.OpenAIError as e:
             raise self._error(e) from None
+        if not response.choices:
+            raise ModelError(f"{self.model} at {self.base_url} returned no choices")
         choice = response.choices[0]
         calls = choice.message.tool_calls or []
         content: str | list[FunctionCall] = (
@@ -179,7 +181,7 @@ class OpenAICompatClient(BaseChatClient):
                         slot = calls.setdefault(c.index, {"id": "", "name": "", "arguments": ""})
                         slot["id"] = c.id or slot["id"]
                         if c.function is not None:
-                            slot["name"] += c.function.name or ""
+                            slot["name"] = c.function.name or slot["name"]  # some servers repeat it per chunk
                             slot["arguments"] += c.function.arguments or ""
         except openai.OpenAIError as e:
             raise self._error(e) from None

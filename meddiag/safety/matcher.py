@@ -8,19 +8,20 @@ meet on the same form. A pattern phrase is a sequence of slots separated by spac
 - ``vomit*``            prefix match ("vomiting", "vomitted")
 - ``lip|lips|tongue``   any one of the alternatives fills the slot
 - ``pain ... back``     ``...`` widens the next gap to 8 words (same sentence)
+- ``throat+swollen``     ``+`` joins adjacent words (no gap)
 
-Words of 5+ letters also match misspellings (one edit, two from 8 letters; Damerau
-transpositions count as one), found through a deletion index so matching a paragraph
-stays in the low milliseconds. A match is *negated* when a negation cue ("no", "not",
+Concept words also match misspellings (see :func:`near`: one edit from 7 letters, only
+swapped or doubled letters at 5-6), found through a deletion index so matching a
+paragraph stays in the low milliseconds; cue words (negation, context) match exactly. A match is *negated* when a negation cue ("no", "not",
 "denies", "without", ...) or a context cue ("family history of", "worried about") from
 the rule file precedes it in the same clause within 6 words.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
-from itertools import combinations
 
 _WORD = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)*")
 _SENTENCE_END = re.compile(r"(?<!\d)\.(?!\d)|[!?;\n]")
@@ -32,6 +33,7 @@ WIDE_GAP = 8
 NEGATION_WINDOW = 6
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A deliberately crude suffix stripper; patterns and text pass through the same one."""
     for suffix, repl in (("iness", "y"), ("ness", ""), ("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
@@ -49,8 +51,20 @@ def normalise_word(raw: str) -> str:
     return raw.lower().replace("'", "").replace("\u2019", "")
 
 
-def tolerance(word: str) -> int:
-    return 0 if len(word) < 5 else 1 if len(word) < 8 else 2
+def near(a: str, b: str) -> bool:
+    """Is ``a`` a plausible misspelling of ``b``? 7+ letters: one edit (Damerau);
+    5-6 letters: only a swap of neighbours or a doubled/undoubled letter; shorter: never."""
+    if min(len(a), len(b)) < 5 or a == b:
+        return False
+    if min(len(a), len(b)) >= 7:
+        return osa_distance(a, b, 1) <= 1
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    return len(longer) == len(shorter) + 1 and any(
+        longer[i] == longer[i - 1] and longer[:i] + longer[i + 1 :] == shorter for i in range(1, len(longer))
+    )
 
 
 def osa_distance(a: str, b: str, limit: int) -> int:
@@ -72,11 +86,8 @@ def osa_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
-def _deletions(word: str, depth: int) -> set[str]:
-    out = {word}
-    for k in range(1, depth + 1):
-        out.update("".join(c) for c in combinations(word, len(word) - k))
-    return out
+def _deletions(word: str) -> set[str]:
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,7 @@ class Match:
     start: int  # token indices, inclusive
     end: int
     phrase: str
+    positions: tuple[int, ...] = ()  # the tokens that filled the phrase's slots
 
 
 def tokenise(text: str) -> list[Token]:
@@ -131,9 +143,9 @@ def tokenise(text: str) -> list[Token]:
 def compile_phrase(text: str, gap: int = 2) -> Phrase:
     slots: list[Slot] = []
     next_gap = 0
-    for part in re.sub(r"[-/]", " ", text).split():
-        if part == "...":
-            next_gap = WIDE_GAP
+    for part in re.sub(r"[-/]", " ", text).replace("+", " + ").split():
+        if part in ("...", "+"):
+            next_gap = WIDE_GAP if part == "..." else 0
             continue
         keys = []
         for alt in part.split("|"):
@@ -150,22 +162,30 @@ def compile_phrase(text: str, gap: int = 2) -> Phrase:
 class Vocabulary:
     """All pattern words and prefixes, indexed for exact, prefix and misspelt lookup."""
 
-    words: set[str] = field(default_factory=set)
-    prefixes: set[str] = field(default_factory=set)
     protected: frozenset[str] = frozenset()  # real words never read as misspellings
+    aliases: dict[str, str] = field(default_factory=dict)  # misspelling -> meant word
+    words: set[str] = field(default_factory=set)
+    fuzzy_words: set[str] = field(default_factory=set)
+    prefixes: set[str] = field(default_factory=set)
     _deletes: dict[str, set[str]] = field(default_factory=dict)
     _by_first2: dict[str, list[str]] = field(default_factory=dict)
     _cache: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def add(self, phrase: Phrase) -> None:
+    def add(self, phrase: Phrase, fuzzy: bool = True) -> None:
         for slot in phrase.slots:
             for key in slot.keys:
-                (self.words if key[0] == "w" else self.prefixes).add(key[2:])
+                if key[0] == "p":
+                    self.prefixes.add(key[2:])
+                else:
+                    self.words.add(key[2:])
+                    if fuzzy:
+                        self.fuzzy_words.add(key[2:])
 
     def build(self) -> None:
-        for word in self.words:
-            for variant in _deletions(word, tolerance(word)):
-                self._deletes.setdefault(variant, set()).add(word)
+        for word in self.fuzzy_words:
+            if len(word) >= 5:
+                for variant in _deletions(word):
+                    self._deletes.setdefault(variant, set()).add(word)
         for prefix in self.prefixes:
             self._by_first2.setdefault(prefix[:2], []).append(prefix)
 
@@ -173,35 +193,19 @@ class Vocabulary:
         cache_key = f"{token.raw}/{token.stem}"
         hit = self._cache.get(cache_key)
         if hit is None:
-            hit = self._lookup(token.raw, token.stem)
+            raw = self.aliases.get(token.raw, token.raw)
+            hit = self._lookup(raw, stem(raw) if raw != token.raw else token.stem)
             if len(self._cache) > 100_000:
                 self._cache.clear()
             self._cache[cache_key] = hit
         return hit
 
     def _lookup(self, raw: str, stem_: str) -> frozenset[str]:
-        keys = set()
-        exact = stem_ in self.words or raw in self.words
-        if stem_ in self.words:
-            keys.add(f"w:{stem_}")
-        if raw in self.words:
-            keys.add(f"w:{raw}")
-        fuzzy = not exact and raw not in self.protected and not raw.isdigit()
-        if fuzzy and tolerance(stem_):
-            limit = tolerance(stem_)
-            candidates = set()
-            for variant in _deletions(stem_, limit):
-                candidates |= self._deletes.get(variant, set())
-            for cand in candidates:
-                if osa_distance(stem_, cand, min(limit, tolerance(cand))) <= min(limit, tolerance(cand)):
-                    keys.add(f"w:{cand}")
-        for prefix in self._by_first2.get(raw[:2], ()):
-            if raw.startswith(prefix):
-                keys.add(f"p:{prefix}")
-            elif fuzzy and len(prefix) >= 5 and any(
-                osa_distance(raw[:n], prefix, 1) <= 1 for n in (len(prefix) - 1, len(prefix), len(prefix) + 1)
-            ):
-                keys.add(f"p:{prefix}")
+        keys = {f"w:{w}" for w in (stem_, raw) if w in self.words}
+        if not keys and raw not in self.protected and len(stem_) >= 5 and not raw.isdigit():
+            candidates = set().union(*(self._deletes.get(v, ()) for v in _deletions(stem_)))
+            keys.update(f"w:{c}" for c in candidates if near(stem_, c))
+        keys.update(f"p:{p}" for p in self._by_first2.get(raw[:2], ()) if raw.startswith(p))
         return frozenset(keys)
 
 
@@ -219,28 +223,30 @@ def find(phrase: Phrase, tokens: list[Token], keys: list[frozenset[str]], where:
     out: list[Match] = []
     starts = sorted({i for key in phrase.slots[0].keys for i in where.get(key, ())})
     for i in starts:
-        pos = i
+        positions = [i]
         for slot in phrase.slots[1:]:
             nxt = None
-            for j in range(pos + 1, min(len(tokens), pos + 2 + slot.gap)):
+            for j in range(positions[-1] + 1, min(len(tokens), positions[-1] + 2 + slot.gap)):
                 if tokens[j].sentence != tokens[i].sentence:
                     break
                 if slot.keys & keys[j]:
                     nxt = j
                     break
             if nxt is None:
-                pos = -1
                 break
-            pos = nxt
-        if pos >= 0:
-            out.append(Match(i, pos, phrase.text))
+            positions.append(nxt)
+        if len(positions) == len(phrase.slots):
+            out.append(Match(i, positions[-1], phrase.text, tuple(positions)))
     return out
 
 
-def preceded_by(match: Match, cues: list[Match], tokens: list[Token]) -> bool:
-    """True when a cue ends before the match starts, in the same clause, close enough."""
+def negated(match: Match, cues: list[Match], tokens: list[Token]) -> bool:
+    """True when a cue precedes the match in its clause (within a few words) or sits in a gap of it."""
     clause = tokens[match.start].clause
     for cue in cues:
-        if cue.end < match.start and tokens[cue.end].clause == clause and match.start - cue.end <= NEGATION_WINDOW:
+        if cue.end < match.start:
+            if tokens[cue.end].clause == clause and match.start - cue.end <= NEGATION_WINDOW:
+                return True
+        elif cue.start > match.start and cue.end < match.end and not set(cue.positions) & set(match.positions):
             return True
     return False

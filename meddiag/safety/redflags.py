@@ -75,11 +75,13 @@ class RuleSet:
     """A compiled rule file: phrases, vocabulary index, vital tests and rules."""
 
     def __init__(self, data: dict[str, Any]) -> None:
-        self.vocab = matcher.Vocabulary(protected=frozenset(data.get("protected", [])))
-        self.by_first: dict[str, list[tuple[str, matcher.Phrase]]] = {}
-        for group in ("negation", "pseudo_negation", "context"):
+        aliases = {matcher.normalise_word(str(k)): matcher.normalise_word(str(v)) for k, v in (data.get("aliases") or {}).items()}
+        self.vocab = matcher.Vocabulary(protected=frozenset(data.get("protected") or []), aliases=aliases)
+        self._all: list[tuple[str, matcher.Phrase]] = []
+        self.by_key: dict[str, list[tuple[str, matcher.Phrase]]] = {}
+        for group in ("negation", "pseudo_negation", "context", "mask"):
             for entry in data.get(group) or []:
-                self._add(f"_{group}", entry, gap=0)
+                self._add(f"_{group}", entry, gap=0, fuzzy=False)
         self.concept_names: list[str] = list(data.get("concepts") or {})
         self.refs: dict[str, list[str]] = {}
         for name, entries in (data.get("concepts") or {}).items():
@@ -103,14 +105,25 @@ class RuleSet:
             if missing := sorted(used - known):
                 raise RuleError(f"rule {rule.id} uses unknown concept {missing[0]}")
         self.vocab.build()
+        self._index()
 
-    def _add(self, group: str, entry: object, gap: int = 2) -> None:
+    def _add(self, group: str, entry: object, gap: int = 2, fuzzy: bool = True) -> None:
         if not isinstance(entry, str):  # YAML reads a bare no/yes/on as a boolean
             raise RuleError(f"{group}: phrase {entry!r} must be a quoted string")
         phrase = matcher.compile_phrase(entry, gap=gap)
-        self.vocab.add(phrase)
-        for key in phrase.slots[0].keys:
-            self.by_first.setdefault(key, []).append((group, phrase))
+        self.vocab.add(phrase, fuzzy=fuzzy)
+        self._all.append((group, phrase))
+
+    def _index(self) -> None:
+        """Index each phrase under the keys of its rarest slot, so a text only visits likely phrases."""
+        freq: dict[str, int] = {}
+        for _, phrase in self._all:
+            for key in {k for slot in phrase.slots for k in slot.keys}:
+                freq[key] = freq.get(key, 0) + 1
+        for group, phrase in self._all:
+            rarest = min(phrase.slots, key=lambda slot: max(freq[k] for k in slot.keys))
+            for key in rarest.keys:
+                self.by_key.setdefault(key, []).append((group, phrase))
 
     def concepts(self, text: str, measures: Measures) -> dict[str, str]:
         """Present (non-negated) concepts in the text, each with the text that evidences it."""
@@ -120,17 +133,20 @@ class RuleSet:
         hits: dict[str, list[matcher.Match]] = {}
         seen: set[int] = set()
         for key in where:
-            for group, phrase in self.by_first.get(key, ()):
+            for group, phrase in self.by_key.get(key, ()):
                 if id(phrase) not in seen:
                     seen.add(id(phrase))
-                    hits.setdefault(group, []).extend(matcher.find(phrase, tokens, keys, where))
+                    if all(any(k in where for k in slot.keys) for slot in phrase.slots):
+                        hits.setdefault(group, []).extend(matcher.find(phrase, tokens, keys, where))
         pseudo = hits.get("_pseudo_negation", [])
         cues = [c for c in hits.get("_negation", []) if not any(p.start <= c.start <= p.end for p in pseudo)]
         cues += hits.get("_context", [])
+        masks = hits.get("_mask", [])
         direct: dict[str, str] = {}
         for name in self.concept_names:
             for m in sorted(hits.get(name, []), key=lambda m: m.start):
-                if not matcher.preceded_by(m, cues, tokens):
+                masked = any(k.start <= m.end and m.start <= k.end for k in masks)
+                if not masked and not matcher.negated(m, cues, tokens):
                     direct[name] = text[tokens[m.start].start : tokens[m.end].end]
                     break
         for name, tests in self.vitals.items():

@@ -79,21 +79,33 @@ _PATTERNS: dict[str, list[re.Pattern[str]]] = {
         re.compile(
             r"\b(?:i\s*am|i'?m|aged?|age:?)\s+(?:a\s+)?(\d{1,3})\b()"
             r"(?!\s*(?:weeks?|wks?|months?|mths?|days?|hours?|hrs?|mins?|minutes?|kg|kgs|lbs?|pounds?|stone|st|cm|ft|feet|"
-            r"%|times|am|pm|o'?clock|and\s+a\s+half\s+(?:weeks?|months?)|\w*\s*pregnant|/))",
+            r"%|times|am|pm|o'?clock|and\s+a\s+half\s+(?:weeks?|months?)|/))",
             _F,
         ),
-        re.compile(r"\b(\d{1,3})\s*([mf])\b(?![a-z/])", _F),
+        re.compile(r"(?<![\d.])(\d{1,2})\s*([mf])\b(?![a-z/])", _F),
     ],
 }
 _NEWBORN = re.compile(r"\b(?:newborn|new-born|neonate|neonatal)\b", _F)
-_FEMALE = re.compile(r"\b(?:i\s*am|i'?m)\s+(?:a\s+)?(?:\d+\s*(?:year|yr)s?\s*old\s+)?(?:woman|female|girl|lady|mum|mother)\b|\b\d{1,3}\s*f\b", _F)
-_MALE = re.compile(r"\b(?:i\s*am|i'?m)\s+(?:a\s+)?(?:\d+\s*(?:year|yr)s?\s*old\s+)?(?:man|male|guy|boy|dad|father)\b|\b\d{1,3}\s*m\b(?![a-z/])", _F)
+_FEMALE = re.compile(r"\b(?:i\s*am|i'?m)\s+(?:a\s+)?(?:\d+\s*(?:year|yr)s?\s*old\s+)?(?:woman|female|girl|lady|mum|mother)\b", _F)
+_MALE = re.compile(r"\b(?:i\s*am|i'?m)\s+(?:a\s+)?(?:\d+\s*(?:year|yr)s?\s*old\s+)?(?:man|male|guy|boy|dad|father)\b", _F)
 _AGE_UNITS = {"w": 1 / 52, "m": 1 / 12, "d": 1 / 365}
 
 
+_TEMP_BEFORE = re.compile(r"(?:temp\w*|fever|°|deg\w*)\W*$", _F)
+
+
+def _all(key: str, text: str) -> list[re.Match[str]]:
+    found = [
+        m
+        for p in _PATTERNS[key]
+        for m in p.finditer(text)
+        if not (key == "age" and m.group(2).lower() in ("m", "f") and _TEMP_BEFORE.search(text[: m.start()]))
+    ]
+    return sorted(found, key=lambda m: m.start())
+
+
 def _first(key: str, text: str) -> re.Match[str] | None:
-    found = [m for p in _PATTERNS[key] if (m := p.search(text))]
-    return min(found, key=lambda m: m.start()) if found else None
+    return next(iter(_all(key, text)), None)
 
 
 def read_measures(text: str) -> Measures:
@@ -106,13 +118,14 @@ def read_measures(text: str) -> Measures:
     for key in ("rr", "hr", "spo2", "ketones"):
         if m := _first(key, text):
             out[key] = Measure(value=float(m.group(1)), text=m.group())
-    if m := _first("temp", text):
+    for m in _all("temp", text):
         value = float(m.group(1))
         unit = (m.group(2) or "").lower()
         if unit == "f" or (unit != "c" and value > 50):
             value = (value - 32) * 5 / 9
         if 25 <= value <= 45:
             out["temp"] = Measure(value=round(value, 1), text=m.group())
+            break
     if m := _first("glucose", text):
         value = float(m.group(1))
         out["glucose"] = Measure(value=value / 18 if value > 40 else value, text=m.group())
@@ -120,9 +133,11 @@ def read_measures(text: str) -> Measures:
         out["age"] = Measure(value=0.02, text=m.group())
     elif m := _first("age", text):
         unit = (m.group(2) or "y").lower()
-        value = float(m.group(1)) * _AGE_UNITS.get(unit[0], 1.0) if unit not in ("m", "f") else float(m.group(1))
+        value = float(m.group(1)) * (1.0 if unit in ("m", "f") else _AGE_UNITS.get(unit[0], 1.0))
         if value <= 120:
             out["age"] = Measure(value=value, text=m.group())
+        if unit in ("m", "f"):
+            out["sex"] = "male" if unit == "m" else "female"
     if _FEMALE.search(text):
         out["sex"] = "female"
     elif _MALE.search(text):

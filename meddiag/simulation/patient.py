@@ -5,7 +5,9 @@ into knowledge-graph concepts, and a fact is told when its concepts (or its ``ab
 words) match what was asked. A question about something the case lists as absent gets
 a plain "no"; anything the case is silent about gets "I'm not sure". Facts that would
 give the diagnosis away are never said. The examiner reports examination findings and
-test results only on request, and "normal" for a test the case does not hold.
+test results only on request; a request the case holds no result for gets
+"no result" (not "normal": requests name findings, and a wrong "normal" would be false
+evidence against them).
 """
 
 from __future__ import annotations
@@ -15,8 +17,12 @@ import re
 from meddiag.simulation.case import Case
 
 UNSURE = "I'm not sure about that."
+NO_RESULT = "No result is available for that request."
+_COMMON = {"test", "level", "count", "blood", "serum", "the", "of", "and", "in", "on", "a", "an", "with", "abnormal",
+           "increased", "decreased", "elevated", "positive", "negative", "result", "findings", "finding"}
 _OPENERS = re.compile(r"what brings you|how can i help|what seems to be|tell me what|what is the problem", re.I)
 _WORDS = re.compile(r"[a-z]+")
+_QUESTION = re.compile(r"[^.!?\n]*\?")
 
 
 def _norm(text: str) -> str:
@@ -50,8 +56,10 @@ class SimulatedPatient:
         if not self.told and _OPENERS.search(utterance):
             self.told.append(self.case.opening)
             return self.case.opening
-        asked = self._concepts(utterance)
-        words = f" {_norm(utterance)} "
+        questions = [q for q in _QUESTION.findall(utterance) if q.strip()]
+        asked_text = " ".join(questions) or utterance  # answer the question, not the advice around it
+        asked = self._concepts(asked_text)
+        words = f" {_norm(asked_text)} "
         answers = [text for text, concepts, about in self._facts
                    if self._related(asked, concepts) or any(a and f" {a} " in words for a in about)]
         if answers:
@@ -67,7 +75,8 @@ class SimulatedPatient:
         if "physical examination" in request or "vital signs" in request:
             return " ".join(self.case.exam) or "Examination is unremarkable."
         asked = self._concepts(request)
-        words = set(_WORDS.findall(request.lower()))
+        words = set(_WORDS.findall(request.lower())) - _COMMON
         hits = [f"{name}: {result}" for name, result in self.case.tests.items()
-                if self._related(asked, self._concepts(f"{name} {result}")) or words & set(_WORDS.findall(name.lower()))]
-        return " ".join(hits) if hits else f"{request}: normal."
+                if self._related(asked, self._concepts(f"{name}. {result}"))
+                or words & (set(_WORDS.findall(f"{name} {result}".lower())) - _COMMON)]
+        return " ".join(hits) if hits else NO_RESULT

@@ -127,7 +127,7 @@ def score_free(kg, vignettes: list[Vignette]) -> dict:
 
 
 def cmd_vignettes(args) -> int:
-    from meddiag.knowledge.umls_graph import load_graph
+    from meddiag.knowledge.umls_graph.commands import _graph
 
     if args.limit is not None and args.limit < 1:
         raise VignetteError("--limit must be a positive number")
@@ -135,7 +135,7 @@ def cmd_vignettes(args) -> int:
     for p in problems:
         print(f"skipped {p}", file=sys.stderr)
     chosen = select(vignettes, args.half, args.limit)
-    kg = load_graph()
+    kg = _graph(args)
     res = score_mcq(kg, chosen) if args.mode == "mcq" else score_free(kg, chosen)
     for p in res.pop("skipped", []):
         print(f"skipped {p}", file=sys.stderr)

@@ -71,7 +71,7 @@ SYNONYMS: dict[str, str] = {
     "sle": "systemic lupus erythematosus",
     "bph": "benign prostatic hyperplasia",
 }
-MIN_COVERAGE = 0.5  # a text match must explain at least half of a hypothesis name to be proposed
+MIN_COVERAGE = 0.6  # a text match must explain more than half of a hypothesis name to be proposed
 COMMON_DF = 500  # in the any-word fallback, words in more codes than this only rank, they do not retrieve
 DEFAULT_MARKERS = ("unspecified", "without", "uncomplicated", "not specified", "not intractable")
 _CODE_RE = re.compile(r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{0,4})?$")

@@ -38,6 +38,7 @@ class GuidelineHit(BaseModel):
     year: int | None = None
     score: float = 0.0
     coverage: float = 0.0  # share of the query's words found in the section
+    title_coverage: float = 0.0  # ... in its title, guideline title and topics (how on-topic it is)
 
     def row(self) -> dict:
         """The JSON row of the CLI: guideline_id, section, title, source, year."""
@@ -53,6 +54,7 @@ class GuidelineSection(BaseModel):
     doi: str | None = None
     guideline_title: str = ""
     topics: list[str] = []
+    related_calculators: list[str] = []  # open-medicine function names, e.g. calculate_curb65
     text: str = ""
 
     @property
@@ -97,7 +99,8 @@ def load_open_medicine() -> list[GuidelineSection]:
                 GuidelineSection(
                     guideline_id=g["id"], section=section, title=_title_of(text, section), source=source,
                     year=g.get("year"), doi=g.get("doi"), guideline_title=g["title"],
-                    topics=list(g.get("topics", [])), text=text,
+                    topics=list(g.get("topics", [])), related_calculators=list(g.get("related_calculators", [])),
+                    text=text,
                 )
             )
     return out
@@ -191,9 +194,11 @@ class GuidelineLibrary:
         for rowid, bm in rows:
             s = self.sections[rowid]
             found = coverage(f"{s.title}\n{s.text}")
+            on_topic = coverage(" ".join([s.title, s.guideline_title, *s.topics]))
             score = -bm * (0.5 + found) + 3.0 * coverage(s.title)
             hits.append(GuidelineHit(guideline_id=s.guideline_id, section=s.section, title=s.title, source=s.source,
-                                     year=s.year, score=round(score, 3), coverage=round(found, 3)))
+                                     year=s.year, score=round(score, 3), coverage=round(found, 3),
+                                     title_coverage=round(on_topic, 3)))
         hits.sort(key=lambda h: -h.score)
         return hits[:limit]
 

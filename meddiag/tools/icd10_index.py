@@ -2,15 +2,20 @@
 
 Importing ``simple_icd_10_cm`` parses the whole tabular XML (seconds), so the package is
 read once and everything the coding tools need goes into
-``$MEDDIAG_HOME/cache/icd10cm-<package version>.sqlite`` (MEDDIAG_HOME defaults to
-``~/.meddiag``): a ``codes`` table (description, kind, billable leaf flag, parent), a
-``notes`` table (includes, inclusion terms, excludes1/2, code first/also, use additional)
-a ``vocab`` table (document frequency of each word), and an FTS5 table over the main
-terms (heads), descriptions and inclusion terms of categories and subcategories
-(porter stemming, bm25; the 51k 7th-character extensions are left out of the text index,
-a search finds their parent and the parent lists them). A new
-package version gives a new file name, so the index is rebuilt when the package changes.
-The file is written under a temporary name and renamed, so concurrent builders are safe.
+``$MEDDIAG_HOME/cache/icd10cm-<package version>-s<schema>.sqlite`` (MEDDIAG_HOME defaults
+to ``~/.meddiag``):
+
+* ``codes``: every code with description, kind, billable flag (a leaf category,
+  subcategory or 7th-character extension), parent, and precomputed stems for the rerank;
+* ``notes``: includes, inclusion terms, excludes1/2, code first/also, use additional code;
+* ``vocab``: how many codes use each word (to skip very common words in a fallback);
+* ``fts``: FTS5 (porter, bm25) over main terms, descriptions and inclusion terms of
+  categories and subcategories; the 51k 7th-character extensions are left out, a search
+  finds their parent and the parent lists them.
+
+A new package version gives a new file name, so the index is rebuilt when the package
+changes (the old file is removed). The file is written under a temporary name and
+renamed, so concurrent builders are safe.
 """
 
 from __future__ import annotations
@@ -19,12 +24,12 @@ import os
 import re
 import sqlite3
 from collections import Counter
+from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
 
 SCHEMA_VERSION = 5
 STOPWORDS = frozenset("a an and the of in on to for with by or nos nec unspecified other patient".split())
-NOTE_KINDS = ("includes", "inclusion_term", "excludes1", "excludes2", "code_first", "code_also", "use_additional_code")
 
 
 def meddiag_home() -> Path:
@@ -40,6 +45,7 @@ def words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower())
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light plural stemmer, used on both sides of the rerank (FTS5 does its own porter)."""
     for suffix, repl in (("ies", "y"), ("es", ""), ("s", "")):
@@ -100,6 +106,9 @@ def build(path: Path) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+    for stale in path.parent.glob("icd10cm-*.sqlite"):  # indexes of other package versions
+        if stale != path:
+            stale.unlink(missing_ok=True)
 
 
 def _write(cm, tmp: Path) -> None:
@@ -123,7 +132,7 @@ def _write(cm, tmp: Path) -> None:
         kind = _kind(cm, code)
         billable = int(kind in ("category", "subcategory", "extended") and cm.is_leaf(code))
         description = cm.get_description(code)
-        rows = _note_rows(cm, code)
+        rows = [] if kind == "extended" else _note_rows(cm, code)  # extensions carry no notes of their own
         notes += rows
         all_stems = head_stems = ""
         terms = [t for _, k, t in rows if k in ("inclusion_term", "includes")]
@@ -151,10 +160,19 @@ def _write(cm, tmp: Path) -> None:
 
 
 def connect() -> sqlite3.Connection:
-    """Open the cached index read-only, building it first when it is missing."""
+    """Open the cached index read-only, building it first when it is missing or unreadable."""
     path = index_path()
-    if not path.exists():
-        build(path)
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    db.row_factory = sqlite3.Row
-    return db
+    for attempt in range(2):
+        if not path.exists():
+            build(path)
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        try:
+            db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            return db
+        except sqlite3.DatabaseError:
+            db.close()
+            if attempt:
+                raise
+            path.unlink(missing_ok=True)  # a damaged cache file: build it again
+    raise AssertionError("unreachable")

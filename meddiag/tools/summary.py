@@ -9,9 +9,10 @@ safety-netting advice comes from the red flags plus general return advice.
 The bundle (type ``collection``) holds a Patient, the Encounter, one Condition per coded
 hypothesis (ICD-10-CM coding, system ``http://hl7.org/fhir/sid/icd-10-cm``; the leading one
 ``provisional``, the others ``differential``) and one Observation per present or absent
-finding. It is validated with ``fhir.resources.R4B``: FHIR R4B (4.3) is R4 with changes
-confined to medication-definition and subscription resources, so these five resources are
-the same as in R4. ``write_summary(path, ...)`` writes ``<path>.md`` and ``<path>.fhir.json``.
+finding. It is validated with ``fhir.resources.R4B`` (fhir.resources 8 defaults to R5):
+FHIR R4B (4.3) changes only a few modules of R4 (medication definition, evidence,
+subscriptions), so these five resources are the same as in R4.
+``write_summary(path, ...)`` writes ``<path>.md`` and ``<path>.fhir.json``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from meddiag.schema import CaseState, Differential, Finding, RedFlag, Turn
+from meddiag.tools.calculators import CALCULATORS
 from meddiag.tools.coding import CodingResult, Icd10Coder, coder
 from meddiag.tools.guidelines import GuidelineLibrary, GuidelineSection
 
@@ -35,7 +37,7 @@ _VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 _CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 _ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 _OBS_CATEGORY = {"exam": "exam", "test": "laboratory", "patient": "survey", "intake": "survey", "doctor": "exam"}
-MIN_GUIDELINE_COVERAGE = 0.6
+MIN_GUIDELINE_COVERAGE = 0.6  # of a hypothesis name's words, in the guideline's titles and topics
 
 SAFETY_NET = (
     "Return or seek urgent care if symptoms get worse, new symptoms appear, or things are not "
@@ -50,6 +52,7 @@ class Citation(BaseModel):
     section: str
     title: str
     citation: str
+    calculators: list[str] = Field(default_factory=list)  # our calculators the guideline relies on
 
 
 class EncounterSummary(BaseModel):
@@ -60,20 +63,27 @@ class EncounterSummary(BaseModel):
 
 
 def _label(f: Finding) -> str:
-    value = f" {f.value:g}{f' {f.unit}' if f.unit else ''}" if f.value is not None else ""
-    return f"{f.label}{value}"
+    """The finding with its measured value (a value is shown only for a present finding)."""
+    if f.value is None or f.status != "present":
+        return f.label
+    return f"{f.label} {f.value:g}{f' {f.unit}' if f.unit else ''}"
+
+
+def _percent(p: float) -> str:
+    return "<1%" if 0 < p < 0.005 else f"{p:.0%}"
 
 
 def _cite(differential: Differential, library: GuidelineLibrary, top: int) -> list[Citation]:
     out, seen = [], set()
     for h in differential.top(top):
-        hits = [x for x in library.search(h.name, limit=1) if x.coverage >= MIN_GUIDELINE_COVERAGE]
+        hits = [x for x in library.search(h.name, limit=3) if x.title_coverage >= MIN_GUIDELINE_COVERAGE]
         if not hits or (hits[0].guideline_id, hits[0].section) in seen:
             continue
         s: GuidelineSection = library.get(hits[0].guideline_id, hits[0].section)
         seen.add((s.guideline_id, s.section))
+        calcs = [c.name for c in CALCULATORS.values() if c.function in s.related_calculators]
         out.append(Citation(hypothesis=h.name, guideline_id=s.guideline_id, section=s.section, title=s.title,
-                            citation=s.citation.removeprefix("Source: ")))
+                            citation=s.citation.removeprefix("Source: "), calculators=calcs))
     return out
 
 
@@ -84,6 +94,7 @@ def soap_markdown(
     red_flags: list[RedFlag],
     coding: CodingResult,
     citations: list[Citation],
+    top: int = 5,
 ) -> str:
     d = state.demographics
     who = ", ".join(x for x in (f"{d.age:g} years" if d.age is not None else "", d.sex or "",
@@ -108,12 +119,14 @@ def soap_markdown(
         lines.append("- No examination findings or test results recorded.")
     lines += ["", "## Assessment", "", "| # | Diagnosis | Probability | ICD-10-CM | Key evidence |", "|---|---|---|---|---|"]
     codes = {p.hypothesis: p for p in coding.proposals}
-    for i, h in enumerate(differential.hypotheses, start=1):
+    for i, h in enumerate(differential.top(top), start=1):
         p = codes.get(h.name)
         code = f"{p.code} {p.description}" if p else "not coded"
         support = ", ".join(e.label for e in sorted(h.evidence, key=lambda e: -e.weight)[:3] if e.weight > 0) or h.reason
         flag = " (must not miss)" if h.must_not_miss or h.red_flag else ""
-        lines.append(f"| {i} | {h.name}{flag} | {h.probability:.0%} | {code} | {support or '-'} |")
+        lines.append(f"| {i} | {h.name}{flag} | {_percent(h.probability)} | {code} | {support or '-'} |")
+    if len(differential.hypotheses) > top:
+        lines.append(f"\n{len(differential.hypotheses) - top} less likely hypotheses not listed.")
     if coding.proposals:
         lines += ["", "Coding notes:"] + [f"- {p.code}: {p.reason}" for p in coding.proposals]
     for c in coding.conflicts:
@@ -123,7 +136,8 @@ def soap_markdown(
     if urgent:
         lines.append(f"- **Emergency escalation**: {'; '.join(f.rule for f in urgent)}.")
     for c in citations:
-        lines.append(f"- {c.hypothesis}: follow {c.title} ({c.citation}).")
+        scores = f" Score with: {', '.join(f'`meddiag calc {n}`' for n in c.calculators)}." if c.calculators else ""
+        lines.append(f"- {c.hypothesis}: follow {c.title} ({c.citation}).{scores}")
     if not citations:
         lines.append("- No matching guideline section found; manage on clinical judgement.")
     lines += ["", "### Safety-netting", ""]
@@ -212,7 +226,7 @@ def build_summary(
     coding = (icd or coder()).code_differential(differential, top=top)
     citations = _cite(differential, library or GuidelineLibrary(), top=3)
     return EncounterSummary(
-        markdown=soap_markdown(state, differential, transcript, red_flags, coding, citations),
+        markdown=soap_markdown(state, differential, transcript, red_flags, coding, citations, top=top),
         bundle=fhir_bundle(state, differential, transcript, coding, encounter_id),
         coding=coding,
         citations=citations,

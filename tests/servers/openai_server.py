@@ -1,10 +1,11 @@
 """A small OpenAI-compatible HTTP server over a real GGUF model, for tests.
 
 It serves ``GET /v1/models`` and ``POST /v1/chat/completions`` (plain JSON or SSE
-streaming, ``response_format`` of type ``json_schema`` or ``json_object``, usage, and the
-usage chunk of ``stream_options.include_usage``) straight from llama-cpp-python's
-``Llama.create_chat_completion``: independent of meddiag's own llama.cpp client, so a
-test through it checks our OpenAI client against a real server. Run it as
+streaming, ``response_format`` of type ``json_schema`` or ``json_object``, a forced
+``tool_choice``, usage, and the usage chunk of ``stream_options.include_usage``) straight from llama-cpp-python's
+``Llama.create_chat_completion``: independent of meddiag's own llama.cpp client (it
+borrows only the faster grammar sampler), so a test through it checks our OpenAI client
+against a real server. Run it as
 ``python tests/servers/openai_server.py MODEL.gguf [--port 0]``; it prints
 ``LISTENING <port>`` on stdout once it accepts connections.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from llama_cpp import Llama
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from meddiag.models.grammar_sampling import use_lazy_grammar  # noqa: E402  (keeps constrained tests fast)
 
 ALLOWED = {"max_tokens", "temperature", "top_p", "seed", "stop", "presence_penalty", "frequency_penalty"}
 
@@ -64,6 +69,8 @@ def make_handler(llama: Llama, name: str) -> type[BaseHTTPRequestHandler]:
                 args["response_format"] = {"type": "json_object", "schema": fmt["json_schema"]["schema"]}
             elif fmt.get("type") == "json_object":
                 args["response_format"] = {"type": "json_object"}
+            if isinstance(body.get("tool_choice"), dict):  # llama-cpp-python handles forced tool calls
+                args["tools"], args["tool_choice"] = body["tools"], body["tool_choice"]
             with lock:
                 if body.get("stream"):
                     self._stream(body, args)
@@ -103,6 +110,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
     llama = Llama(model_path=str(args.model), n_ctx=2048, n_threads=args.threads, verbose=False)
+    use_lazy_grammar(llama)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(llama, "smollm2"))
     print(f"LISTENING {server.server_address[1]}", flush=True)
     server.serve_forever()

@@ -25,6 +25,9 @@ def case_from_text(kg, text: str) -> CaseState:
 
 
 def _graph(args):
+    """The graph a command works on: ``args.graph`` when a caller supplies one, else loaded."""
+    if getattr(args, "graph", None) is not None:
+        return args.graph
     from meddiag.knowledge.umls_graph import load_graph
 
     return load_graph(umls_dir=getattr(args, "umls", None))
@@ -48,8 +51,9 @@ def cmd_stats(args) -> int:
 
 
 def cmd_rank(args) -> int:
+    text = _text(args)
     kg = _graph(args)
-    state = case_from_text(kg, _text(args))
+    state = case_from_text(kg, text)
     diff = kg.rank(state, top=args.top)
     rows = [{"name": h.name, "icd10": h.icd10, "score": round(h.probability, 4), "log_odds": h.score, "id": h.disease_id,
              "evidence": [{"finding": e.label, "status": e.status, "weight": e.weight, "path": e.path}
@@ -66,8 +70,9 @@ def cmd_rank(args) -> int:
 
 
 def cmd_ask(args) -> int:
+    text = _text(args)
     kg = _graph(args)
-    state = case_from_text(kg, _text(args))
+    state = case_from_text(kg, text)
     qs = kg.next_questions(state, top=args.top, kinds=tuple(args.kind or ["history"]))
     if args.json:
         print(json.dumps([q.model_dump() for q in qs]))

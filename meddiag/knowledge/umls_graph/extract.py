@@ -25,7 +25,7 @@ _NEG_PRE = [
     "no", "not", "denies", "denied", "deny", "denying", "without", "never", "never had", "negative for",
     "free of", "absence of", "nor", "none", "hasn't", "haven't", "hadn't", "didn't", "doesn't", "don't",
     "isn't", "wasn't", "aren't", "cannot", "no sign of", "no evidence of", "rule out", "ruled out", "non",
-    "nothing like", "not had", "hasnt", "havent", "didnt", "doesnt", "dont", "neither",
+    "nothing like", "not had", "no longer", "no more", "hasnt", "havent", "didnt", "doesnt", "dont", "neither",
 ]
 _NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone"]
 _UNCERTAIN = [

@@ -84,8 +84,8 @@ def add_hpo(g: nx.DiGraph, terms: dict[str, hpo.Term], diseases: dict[str, hpo.D
     for t in terms.values():
         for p in t.parents:
             children.setdefault(p, []).append(t.id)
-    history = _descendants(children, hpo.ROOT_HISTORY)
-    keep = _descendants(children, hpo.ROOT_PHENOTYPE) | history
+    history = _descendants(children, hpo.ROOT_HISTORY) & terms.keys()
+    keep = (_descendants(children, hpo.ROOT_PHENOTYPE) & terms.keys()) | history
     lab = set().union(*(_descendants(children, r) for r in _LAB_ROOTS))
     alt = {a: t.id for t in terms.values() for a in t.alt_ids}
     for tid in keep:
@@ -97,6 +97,7 @@ def add_hpo(g: nx.DiGraph, terms: dict[str, hpo.Term], diseases: dict[str, hpo.D
         for p in terms[tid].parents:
             if p in keep:
                 g.add_edge(tid, p, rel="is_a")
+    edges: dict[tuple[str, str], tuple[str, float]] = {}
     for d in diseases.values():
         g.add_node(d.id, type="disease", label=d.name, synonyms=[], icd10=None, prior=HPO_PRIOR,
                    sex="any", age=d.age, red_flag=False, must_not_miss=False, specialty="rare disease",
@@ -106,9 +107,10 @@ def add_hpo(g: nx.DiGraph, terms: dict[str, hpo.Term], diseases: dict[str, hpo.D
             if fid not in keep:
                 continue
             rel = "not_finding" if a.negated else "has_finding"
-            old = g.get_edge_data(d.id, fid)
-            if old is None or (rel == old["rel"] and a.freq > old["w"]):
-                g.add_edge(d.id, fid, rel=rel, w=a.freq)
+            old = edges.get((d.id, fid))
+            if old is None or (rel == old[0] and a.freq > old[1]):
+                edges[(d.id, fid)] = (rel, a.freq)
+    g.add_edges_from((u, v, {"rel": rel, "w": w}) for (u, v), (rel, w) in edges.items())
 
 
 def add_curated(g: nx.DiGraph, layer: CuratedLayer) -> None:

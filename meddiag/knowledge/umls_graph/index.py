@@ -195,17 +195,6 @@ def _names(g: nx.DiGraph, dids: list[str]) -> dict[str, str]:
     return {k: v[1] for k, v in best.items()}
 
 
-def _disease_parents(g: nx.DiGraph, dpos: dict[str, int]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for u, v, e in g.edges(data=True):
-        if u in dpos and v in dpos:
-            if e["rel"] == "is_a":
-                out.setdefault(u, []).append(v)
-            elif e["rel"] == "same_as":  # the HPO disease is the curated condition
-                out.setdefault(v, []).append(u)
-    return out
-
-
 def compile_index(g: nx.DiGraph) -> Index:
     dids = sorted(n for n, d in g.nodes(data=True) if d["type"] == "disease")
     fids = sorted(n for n, d in g.nodes(data=True) if d["type"] != "disease")
@@ -214,26 +203,26 @@ def compile_index(g: nx.DiGraph) -> Index:
     direct: list[list[tuple[int, float, int]]] = [[] for _ in fids]
     negated: list[list[tuple[int, float, int]]] = [[] for _ in fids]
     n_edges = g.number_of_edges()
+    d_parents: dict[str, list[str]] = {}
     for u, v, e in g.edges(data=True):
         if e["rel"] == "has_finding":
             direct[fpos[v]].append((dpos[u], min(max(e["w"], 0.005), 0.99), fpos[v]))
         elif e["rel"] == "not_finding":
             negated[fpos[v]].append((dpos[u], min(e["w"], 0.02), fpos[v]))
+        elif u in dpos and v in dpos:  # disease is-a, and same-as (the HPO disease is the curated one)
+            child, parent = (u, v) if e["rel"] == "is_a" else (v, u)
+            d_parents.setdefault(child, []).append(parent)
     direct_s, negated_s = _sparse(direct), _sparse(negated)
     anc = _ancestors(g, fids, fpos)
     closure = _closure(len(fids), anc, direct_s)
     nodes = [g.nodes[d] for d in dids]
     hidden = np.array([bool(n.get("hidden")) for n in nodes])
-    active = np.flatnonzero(~hidden)
-    n_act = len(active)
-    base = np.full(len(fids), LEAK)
-    act_mask = ~hidden
-    for f in range(len(fids)):
-        sl = closure.col(f)
-        ds = closure.dis[sl]
-        keep = act_mask[ds]
-        if keep.any():
-            base[f] = (closure.w[sl][keep].sum() + (n_act - keep.sum()) * LEAK) / max(n_act, 1)
+    n_act = int((~hidden).sum())
+    f_of = np.repeat(np.arange(len(fids)), np.diff(closure.ptr))
+    act = ~hidden[closure.dis]
+    sums = np.bincount(f_of[act], weights=closure.w[act], minlength=len(fids))
+    counts = np.bincount(f_of[act], minlength=len(fids))
+    base = (sums + (n_act - counts) * LEAK) / max(n_act, 1)
     base = np.clip(base, 1e-4, 0.9)
     degree = {f: len(direct[fpos[f]]) for f in fids}
     lexicon = _lexicon(g, fids, degree)
@@ -251,7 +240,7 @@ def compile_index(g: nx.DiGraph) -> Index:
         d_mnm=np.array([bool(n.get("must_not_miss")) for n in nodes]),
         d_hidden=hidden, d_source=[n.get("source", "") for n in nodes],
         d_synonyms=[list(n.get("synonyms") or []) for n in nodes], d_specialty=[n.get("specialty", "") for n in nodes],
-        d_parents=_disease_parents(g, dpos),
+        d_parents=d_parents,
         finding_ids=fids, finding_pos=fpos, f_label=[n["label"] for n in fnodes],
         f_lay=[_lay_label(n) for n in fnodes], f_kind=[n.get("kind", "symptom") for n in fnodes],
         f_question=[n.get("question") for n in fnodes],

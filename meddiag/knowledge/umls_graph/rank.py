@@ -39,8 +39,10 @@ class Ranker:
     def __init__(self, index: Index):
         self.ix = index
         self._age_penalty = np.array([LOG_AGE_OUT.get(s, LOG_AGE_OUT_DEFAULT) for s in index.d_source])
-        self._cache: dict[int, np.ndarray] = {}
-        self._col_of = np.repeat(np.arange(len(index.finding_ids)), np.diff(index.direct.ptr))
+        self._cache: dict[int, np.ndarray] = {}  # memo: finding -> P(f | every disease)
+        self._terms: dict[tuple[int, str], np.ndarray] = {}  # memo: (finding, status) -> log-LR per disease
+        n_f = len(index.finding_ids)
+        self._col_of = np.repeat(np.arange(n_f), np.diff(index.direct.ptr))
         self._kind_masks = {k: np.array([fk in kinds for fk in index.f_kind]) for k, kinds in KIND_GROUPS.items()}
 
     # ----------------------------------------------------------------- likelihoods
@@ -89,12 +91,19 @@ class Ranker:
 
     def terms(self, f: int, status: str) -> np.ndarray:
         """The log-likelihood-ratio each disease gets from one known finding."""
-        b = self.ix.base[f]
-        if status == "present":
-            return np.log(self.likelihood(f) / b)
-        return np.log(self.absent_likelihood(f) / (1.0 - b))
+        t = self._terms.get((f, status))
+        if t is None:
+            b = self.ix.base[f]
+            if status == "present":
+                t = np.log(self.likelihood(f) / b)
+            else:
+                t = np.log(self.absent_likelihood(f) / (1.0 - b))
+            if len(self._terms) < 4096:
+                self._terms[(f, status)] = t
+        return t
 
-    def scores(self, state: CaseState) -> np.ndarray:
+    def scores(self, state: CaseState, terms: list[np.ndarray] | None = None) -> np.ndarray:
+        """Log-odds of every disease; ``terms`` (if given) receives each known finding's term."""
         ix = self.ix
         s = ix.d_logprior.copy()
         demo = state.demographics
@@ -106,25 +115,29 @@ class Ranker:
                 out = (demo.age < ix.d_age[:, 0] - 0.5) | (demo.age > ix.d_age[:, 1] + 0.5)
             s[out] += self._age_penalty[out]
         for f, status in self._known(state):
-            s += self.terms(f, status)
+            t = self.terms(f, status)
+            s += t
+            if terms is not None:
+                terms.append(t)
         s[ix.d_hidden] = -np.inf
         return s
 
-    def posterior(self, state: CaseState) -> tuple[np.ndarray, np.ndarray]:
-        s = self.scores(state)
+    def posterior(self, state: CaseState, terms: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        s = self.scores(state, terms)
         z = np.exp(s - s.max())
         return s, z / z.sum()
 
-    def evidence(self, d: int, state: CaseState) -> list[Evidence]:
+    def evidence(self, d: int, state: CaseState, terms: list[np.ndarray] | None = None) -> list[Evidence]:
         ix = self.ix
         did = ix.disease_ids[d]
+        known = self._known(state)
+        terms = terms if terms is not None else [self.terms(f, st) for f, st in known]
         out: list[Evidence] = []
-        for f, status in self._known(state):
-            w = float(self.terms(f, status)[d])
+        for (f, status), t in zip(known, terms):
+            w = float(t[d])
             if abs(w) < 0.05:
                 continue
-            fid = ix.finding_ids[f]
-            out.append(Evidence(finding_id=fid, label=ix.f_label[f], status=status, weight=round(w, 3),
+            out.append(Evidence(finding_id=ix.finding_ids[f], label=ix.f_label[f], status=status, weight=round(w, 3),
                                 path=self._path(f, d, did)))
         out.sort(key=lambda e: -abs(e.weight))
         return out
@@ -146,8 +159,10 @@ class Ranker:
 
     def rank(self, state: CaseState, top: int = 10) -> Differential:
         ix = self.ix
-        s, p = self.posterior(state)
-        order = np.argsort(-s)[:top]
+        terms: list[np.ndarray] = []
+        s, p = self.posterior(state, terms)
+        order = np.argsort(-s)[:top] if top * 20 > len(s) else np.argpartition(-s, top)[:top]
+        order = order[np.argsort(-s[order])]
         hyps = []
         for d in order:
             if not np.isfinite(s[d]):
@@ -155,7 +170,7 @@ class Ranker:
             hyps.append(Hypothesis(
                 disease_id=ix.disease_ids[d], name=ix.d_name[d], icd10=ix.d_icd10[d],
                 probability=float(min(max(p[d], 0.0), 1.0)), score=round(float(s[d]), 4),
-                evidence=self.evidence(int(d), state), red_flag=bool(ix.d_red[d]), must_not_miss=bool(ix.d_mnm[d]),
+                evidence=self.evidence(int(d), state, terms), red_flag=bool(ix.d_red[d]), must_not_miss=bool(ix.d_mnm[d]),
             ))
         return Differential(hypotheses=hyps)
 
@@ -180,7 +195,7 @@ class Ranker:
         cands = cands[mask[cands]]
         if cands.size == 0:
             return []
-        lik = np.stack([self.likelihood(int(f))[cand_d] for f in cands])
+        lik = self._sub_likelihoods(cands, cand_d)
         p_yes = lik @ pi
         post_yes = lik * pi / np.maximum(p_yes[:, None], 1e-12)
         post_no = (1 - lik) * pi / np.maximum(1 - p_yes[:, None], 1e-12)
@@ -193,6 +208,21 @@ class Ranker:
         gain = h0 - (p_yes * ent(post_yes) + (1 - p_yes) * ent(post_no))
         best = np.argsort(-gain)[:top]
         return [self.question(int(cands[i]), float(gain[i])) for i in best if gain[i] > 1e-6]
+
+    def _sub_likelihoods(self, cands: np.ndarray, dis: np.ndarray) -> np.ndarray:
+        """P(finding | disease) for candidate findings x a few diseases (closure and NOT edges)."""
+        ix = self.ix
+        col = np.full(len(ix.disease_ids), -1)
+        col[dis] = np.arange(len(dis))
+        lik = np.full((len(cands), len(dis)), LEAK)
+        for sp in (ix.closure, ix.negated):  # gather only the candidates' columns
+            starts, lens = sp.ptr[cands], sp.ptr[cands + 1] - sp.ptr[cands]
+            pos = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
+            r = np.repeat(np.arange(len(cands)), lens)
+            c = col[sp.dis[pos]]
+            keep = c >= 0
+            lik[r[keep], c[keep]] = sp.w[pos][keep]
+        return lik
 
     def question(self, f: int, gain: float = 0.0) -> Question:
         ix = self.ix

@@ -1,0 +1,102 @@
+"""Every identifier the knowledge graph ships resolves in its source.
+
+Walks all curated data files (whatever the curators have written), the lay-phrase table,
+the vitals map, the HPO frequency/onset tables and the test fixtures.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import simple_icd_10_cm as cm
+
+from meddiag.knowledge.umls_graph import curated, extract, hpo
+from meddiag.knowledge.umls_graph.graph import _descendants
+from meddiag.knowledge.umls_graph.lay import LAY_PHRASES
+from meddiag.knowledge.umls_graph.paths import hpo_data_dir
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FILES = curated.data_files() + curated.data_files(FIXTURES / "curated")
+
+
+@pytest.fixture(scope="module")
+def terms() -> dict[str, hpo.Term]:
+    return hpo.parse_obo()
+
+
+@pytest.fixture(scope="module")
+def phenotype_ids(terms) -> set[str]:
+    children: dict[str, list[str]] = {}
+    for t in terms.values():
+        for p in t.parents:
+            children.setdefault(p, []).append(t.id)
+    return _descendants(children, hpo.ROOT_PHENOTYPE) | _descendants(children, hpo.ROOT_HISTORY)
+
+
+def test_there_are_curated_files():
+    assert curated.data_files(), "no curated data files in meddiag/knowledge/umls_graph/data"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_file_identifiers_resolve(path: Path, terms, phenotype_ids):
+    layer = curated.load_curated(files=[path])
+    others = {p.name: curated.load_file(p) for p in FILES if p.parent == path.parent and p != path}
+    problems = curated.validate(curated.CuratedLayer(files={**others, **layer.files}))
+    problems = [p for p in problems if p.startswith(path.name)]
+    f = layer.files[path.name]
+    local_ids = [lf.id for lf in f.findings]
+    dupes = {i for i in local_ids if local_ids.count(i) > 1}
+    problems += [f"{path.name}: local finding {i} declared twice" for i in sorted(dupes)]
+    for lf in f.findings:
+        if not lf.name.strip():
+            problems.append(f"{path.name}: local finding {lf.id} has an empty name")
+    for c in f.conditions:
+        if not cm.is_valid_item(c.icd10):
+            problems.append(f"{path.name}: {c.id}: ICD-10-CM {c.icd10} invalid")
+        if not (c.name.strip() or c.synonyms):
+            problems.append(f"{path.name}: {c.id} has no name")
+        for r in c.findings:  # the graph keeps phenotype and history terms: a ref elsewhere would be lost
+            if r.id.startswith("HP:") and r.id in terms and r.id not in phenotype_ids:
+                problems.append(f"{path.name}: {c.id}: {r.id} is not a phenotypic-abnormality term")
+    assert not problems, "\n".join(problems)
+
+
+def test_condition_ids_unique_across_files():
+    seen: dict[str, str] = {}
+    clashes = []
+    for path in curated.data_files():
+        for c in curated.load_file(path).conditions:
+            if c.id in seen:
+                clashes.append(f"{c.id} in {seen[c.id]} and {path.name}")
+            seen[c.id] = path.name
+    assert not clashes, "\n".join(clashes)
+
+
+def test_builtin_tables_use_current_hpo_terms(terms, phenotype_ids):
+    ids = set(LAY_PHRASES)
+    ids |= {v for k, v in vars(extract).items() if isinstance(v, str) and re.fullmatch(r"HP:\d{7}", v)}
+    ids |= set(hpo.FREQUENCY_TERMS) | set(hpo.ONSET_AGES) | {hpo.ROOT_PHENOTYPE, hpo.ROOT_HISTORY}
+    missing = sorted(i for i in ids if i not in terms)
+    assert not missing, f"not current terms in hp.obo: {missing}"
+    lost = sorted(i for i in set(LAY_PHRASES) if i not in phenotype_ids)
+    assert not lost, f"lay phrases for terms outside the phenotype tree: {lost}"
+
+
+def test_umls_fixture_cuis_are_real():
+    text = (hpo_data_dir() / "hp.obo").read_text(encoding="utf-8")
+    cuis = {line.split("|")[0] for name in ("MRCONSO.RRF", "MRSTY.RRF")
+            for line in (FIXTURES / "umls" / name).read_text().splitlines()}
+    missing = sorted(c for c in cuis if f"UMLS:{c}" not in text)
+    assert not missing, f"fixture CUIs not found in hp.obo xrefs: {missing}"
+
+
+def test_hpo_fixture_is_a_copy_of_real_terms(terms):
+    fixture = hpo.parse_obo(FIXTURES / "hpo" / "hp.obo")
+    assert len(fixture) > 50
+    for tid, t in fixture.items():
+        assert tid in terms and terms[tid].name == t.name
+    real = hpo.parse_hpoa()
+    for did, d in hpo.parse_hpoa(FIXTURES / "hpo" / "phenotype.hpoa").items():
+        assert did in real and real[did].name == d.name

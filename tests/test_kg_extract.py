@@ -1,0 +1,136 @@
+"""Extraction: dictionary matching, lay language, misspellings, negation, uncertainty, vitals,
+and demographics. Runs on a small graph built from real HPO terms (tests/fixtures)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from meddiag.knowledge.umls_graph import load_graph
+
+FIX = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def kg(tmp_path_factory):
+    return load_graph(cache_dir=tmp_path_factory.mktemp("kgcache"), data_dir=FIX / "curated", hpo_dir=FIX / "hpo")
+
+
+def found(kg, text: str) -> dict[str, str]:
+    return {c.label: c.polarity for c in kg.extract(text)}
+
+
+def test_dictionary_match_with_spans(kg):
+    text = "Fever and a productive cough for three days."
+    cs = kg.extract(text)
+    assert [(c.id, c.polarity) for c in cs] == [("HP:0001945", "present"), ("HP:0031245", "present")]
+    for c in cs:
+        assert text[c.span[0]:c.span[1]] == c.text
+    assert cs[1].text == "productive cough"
+
+
+def test_synonyms_and_inflections(kg):
+    assert found(kg, "pyrexia with headaches") == {"Fever": "present", "Headache": "present"}
+    assert found(kg, "She has been vomiting and coughing")["Vomiting"] == "present"
+
+
+@pytest.mark.parametrize("text,label", [
+    ("I've been throwing up all night", "Vomiting"),
+    ("my tummy hurts", "Abdominal pain"),
+    ("I'm short of breath when I walk", "Dyspnea"),
+    ("I feel hot and feverish", "Fever"),
+    ("it burns when I pee, burning when i pee", "Dysuria"),
+    ("pain in my chest", "Chest pain"),
+    ("I've been coughing up phlegm", "Productive cough"),
+    ("runny nose and a scratchy throat", "Rhinorrhea"),
+])
+def test_lay_language(kg, text, label):
+    assert found(kg, text).get(label) == "present", found(kg, text)
+
+
+@pytest.mark.parametrize("text,label", [
+    ("bad headahce since monday", "Headache"),
+    ("severe diarhea", "Diarrhea"),
+    ("vommiting twice", "Vomiting"),
+    ("nausia in the morning", "Nausea"),
+    ("a high feaver", "Fever"),
+    ("cheast pain on the left", "Chest pain"),
+])
+def test_misspellings(kg, text, label):
+    assert found(kg, text).get(label) == "present", found(kg, text)
+
+
+def test_short_or_unrelated_words_are_not_forced_into_terms(kg):
+    assert kg.extract("I went to the market yesterday and bought bread") == []
+
+
+@pytest.mark.parametrize("text,absent,present", [
+    ("no fever", ["Fever"], []),
+    ("denies chest pain", ["Chest pain"], []),
+    ("nausea without vomiting", ["Vomiting"], ["Nausea"]),
+    ("I never had a seizure", ["Seizure"], []),
+    ("denies fever, cough or headache", ["Fever", "Cough", "Headache"], []),
+    ("no fever but a bad cough", ["Fever"], ["Cough"]),
+    ("I don't have a headache. I have a fever.", ["Headache"], ["Fever"]),
+    ("no fever, she has diarrhea", ["Fever"], ["Diarrhea"]),
+    ("Chest pain was ruled out", ["Chest pain"], []),
+    ("I no longer have a cough", ["Cough"], []),
+])
+def test_negation_is_scoped_to_the_clause(kg, text, absent, present):
+    got = found(kg, text)
+    assert {k for k, v in got.items() if v == "absent"} == set(absent), got
+    assert {k for k, v in got.items() if v == "present"} == set(present), got
+
+
+@pytest.mark.parametrize("text,uncertain,present", [
+    ("not sure if I have a fever", ["Fever"], []),
+    ("maybe some nausea", ["Nausea"], []),
+    ("I think I have a fever and I definitely have a cough", ["Fever"], []),
+    ("headache, and possibly photophobia", ["Photophobia"], ["Headache"]),
+])
+def test_uncertainty(kg, text, uncertain, present):
+    got = found(kg, text)
+    assert {k for k, v in got.items() if v == "uncertain"} == set(uncertain), got
+    assert set(present) <= {k for k, v in got.items() if v == "present"}, got
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("Temp 39.2 C", {"Fever": "present"}),
+    ("temperature of 102 F", {"Fever": "present"}),
+    ("T 36.8", {"Fever": "absent"}),
+    ("HR 124 bpm", {"Tachycardia": "present", "Bradycardia": "absent"}),
+    ("pulse 44", {"Bradycardia": "present"}),
+    ("BP 82/50", {"Hypotension": "present", "Hypertension": "absent"}),
+    ("blood pressure 165/100", {"Hypertension": "present"}),
+    ("RR 28", {"Tachypnea": "present"}),
+    ("SpO2 88%", {"Hypoxemia": "present"}),
+    ("oxygen saturation 98%", {"Hypoxemia": "absent"}),
+    ("glucose 320 mg/dL", {"Hyperglycemia": "present"}),
+    ("Hb 8.1 g/dL", {"Anemia": "present"}),
+])
+def test_vitals_and_labs(kg, text, expect):
+    got = found(kg, text)
+    for k, v in expect.items():
+        assert got.get(k) == v, got
+
+
+def test_vital_concepts_carry_value_and_unit(kg):
+    (c,) = [c for c in kg.extract("temp 38.9 C") if c.id == "HP:0001945"]
+    assert (c.value, c.unit, c.polarity) == (38.9, "C", "present")
+    assert c.text == "temp 38.9 C"
+
+
+@pytest.mark.parametrize("text,age,sex,pregnant", [
+    ("A 45-year-old woman presents with fever", 45, "female", None),
+    ("I'm 30, male", 30, "male", None),
+    ("62M with chest pain", 62, "male", None),
+    ("An 8-month-old boy with cough", 8 / 12, "male", None),
+    ("She is 28 and 10 weeks pregnant", 28, "female", True),
+    ("33 year old lady, not pregnant", 33, "female", False),
+    ("Temp 102 F today", None, None, None),
+])
+def test_demographics(kg, text, age, sex, pregnant):
+    d = kg.demographics(text)
+    assert (d.age is None) == (age is None) and (age is None or abs(d.age - age) < 0.01)
+    assert d.sex == sex and d.pregnant == pregnant

@@ -1,0 +1,148 @@
+"""Ranking and next-question sanity on a small graph from real HPO terms and diseases, and on
+the full graph (HPO + every curated file)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from meddiag.knowledge.umls_graph import load_graph
+from meddiag.knowledge.umls_graph.commands import case_from_text
+from meddiag.schema import CaseState, Demographics, Finding
+
+FIX = Path(__file__).parent / "fixtures"
+FEVER, COUGH, PRODUCTIVE, DYSURIA, HEADACHE = "HP:0001945", "HP:0012735", "HP:0031245", "HP:0100518", "HP:0002315"
+
+
+@pytest.fixture(scope="module")
+def kg(tmp_path_factory):
+    return load_graph(cache_dir=tmp_path_factory.mktemp("kgcache"), data_dir=FIX / "curated", hpo_dir=FIX / "hpo")
+
+
+def state(present=(), absent=(), **demo) -> CaseState:
+    s = CaseState(demographics=Demographics(**demo))
+    for fid in present:
+        s.update(Finding(id=fid, label=fid, status="present"))
+    for fid in absent:
+        s.update(Finding(id=fid, label=fid, status="absent"))
+    return s
+
+
+def names(diff) -> list[str]:
+    return [h.disease_id for h in diff.hypotheses]
+
+
+def test_fever_cough_sputum_ranks_pneumonia_first(kg):
+    diff = kg.rank(case_from_text(kg, "45 year old man with fever, cough and productive sputum"), top=5)
+    top = diff.leading
+    assert top.disease_id == "curated:kgtest_pneumonia" and top.icd10 == "J18.9"
+    assert top.must_not_miss
+    ev = {e.finding_id: e for e in top.evidence}
+    assert set(ev) == {FEVER, COUGH, PRODUCTIVE} and all(e.weight > 0 for e in ev.values())
+    assert ev[FEVER].path == [FEVER, "curated:kgtest_pneumonia"]
+    assert 0 < top.probability <= 1
+    assert sum(h.probability for h in diff.hypotheses) <= 1 + 1e-9
+
+
+def test_probabilities_are_normalised_over_all_diseases(kg):
+    diff = kg.rank(state([FEVER]), top=10_000)
+    assert len(diff.hypotheses) == kg.stats()["diseases"] - 1  # the xref'd HPO disease is hidden
+    assert math.isclose(sum(h.probability for h in diff.hypotheses), 1.0, rel_tol=1e-6)
+    assert [h.score for h in diff.hypotheses] == sorted((h.score for h in diff.hypotheses), reverse=True)
+
+
+def test_present_and_absent_findings_move_the_score(kg):
+    base = dict(zip(names(kg.rank(state([FEVER]), top=50)), [h.score for h in kg.rank(state([FEVER]), top=50).hypotheses]))
+    with_cough = {h.disease_id: h.score for h in kg.rank(state([FEVER, COUGH]), top=50).hypotheses}
+    no_cough = {h.disease_id: h.score for h in kg.rank(state([FEVER], [COUGH]), top=50).hypotheses}
+    p = "curated:kgtest_pneumonia"
+    assert with_cough[p] > base[p] > no_cough[p]
+    ev = {e.finding_id: e.weight for e in kg.rank(state([FEVER], [COUGH]), top=50).hypotheses[names(
+        kg.rank(state([FEVER], [COUGH]), top=50)).index(p)].evidence}
+    assert ev[COUGH] < 0
+
+
+def test_a_low_weight_finding_argues_against(kg):
+    migraine = "curated:kgtest_migraine"
+    s1 = kg.log_odds(state([HEADACHE]), [migraine])[0]
+    s2 = kg.log_odds(state([HEADACHE, FEVER]), [migraine])[0]
+    assert s2 < s1 - 1
+
+
+def test_demographics_sex_and_age(kg):
+    uti = "curated:kgtest_uti"
+    female = kg.log_odds(state([DYSURIA], sex="female", age=30), [uti])[0]
+    male = kg.log_odds(state([DYSURIA], sex="male", age=30), [uti])[0]
+    child = kg.log_odds(state([DYSURIA], sex="female", age=5), [uti])[0]
+    assert female - male > 5 and female > child
+    assert kg.rank(state([DYSURIA], sex="female", age=30)).leading.disease_id == uti
+
+
+def test_hpo_rare_diseases_are_ranked_but_start_low(kg):
+    all_ids = names(kg.rank(state([FEVER]), top=10_000))
+    assert "ORPHA:340" in all_ids and "ORPHA:454836" not in all_ids  # hidden: curated xref
+    assert all_ids.index("ORPHA:340") > all_ids.index("curated:kgtest_pneumonia")
+
+
+def test_is_a_propagation_child_finding_supports_parent_annotation(kg):
+    # kgtest_common_cold lists Cough, not Productive cough: a productive cough still supports it
+    cold = "curated:kgtest_common_cold"
+    with_child = kg.log_odds(state([PRODUCTIVE]), [cold])[0]
+    without = kg.log_odds(state(), [cold])[0]
+    assert with_child > without
+    h = next(h for h in kg.rank(state([PRODUCTIVE]), top=100).hypotheses if h.disease_id == cold)
+    assert h.evidence[0].path == [PRODUCTIVE, COUGH, cold]
+
+
+def test_is_a(kg):
+    assert kg.is_a(PRODUCTIVE, COUGH) and not kg.is_a(COUGH, PRODUCTIVE)
+    assert kg.is_a(COUGH, COUGH)
+    assert kg.is_a("ORPHA:454836", "curated:kgtest_avian_influenza")  # same-as through the xref
+    assert not kg.is_a("curated:kgtest_migraine", "curated:kgtest_pneumonia")
+
+
+def test_naming(kg):
+    assert kg.lookup_disease("pneumonia") == "curated:kgtest_pneumonia"
+    assert kg.lookup_disease("  Community acquired Pneumonia ") == "curated:kgtest_pneumonia"
+    assert kg.lookup_disease("UTI") == "curated:kgtest_uti"
+    assert kg.lookup_disease("Avian influenza") == "curated:kgtest_avian_influenza"
+    assert kg.lookup_disease("Marburg hemorrhagic fever") == "ORPHA:99826"
+    assert kg.lookup_disease("no such illness at all") is None
+    info = kg.disease_info("curated:kgtest_meningitis")
+    assert (info.name, info.icd10, info.red_flag, info.must_not_miss, info.specialty) == (
+        "Bacterial meningitis", "G00.9", True, True, "general")
+    assert kg.label(FEVER) == "Fever" and kg.lay_label("local:kgtest_sick_contact") == "sick contact"
+    with pytest.raises(KeyError):
+        kg.label("HP:9999999")
+
+
+def test_next_questions(kg):
+    s = state([FEVER, COUGH])
+    qs = kg.next_questions(s, top=3)
+    assert 1 <= len(qs) <= 3 and all(q.kind == "history" for q in qs)
+    assert all(q.finding_id not in (FEVER, COUGH) for q in qs)
+    assert [q.gain for q in qs] == sorted((q.gain for q in qs), reverse=True) and qs[0].gain > 0
+    assert all(q.text.endswith("?") for q in qs)
+    s.asked.append(qs[0].finding_id)
+    assert qs[0].finding_id not in [q.finding_id for q in kg.next_questions(s, top=3)]
+    exam = kg.next_questions(s, top=5, kinds=("exam", "test"))
+    assert exam and all(q.kind in ("exam", "test") for q in exam)
+
+
+def test_question_text_uses_curated_question(kg):
+    s = state([kg.lookup_disease("x") or "HP:0031417"])  # rhinorrhea: the cold leads, sick contact is informative
+    q = [q for q in kg.next_questions(s, top=20) if q.finding_id == "local:kgtest_sick_contact"]
+    assert q and q[0].text == "Has anyone around you been ill with the same thing?"
+
+
+def test_full_graph_sizes_and_sanity(graph):
+    st = graph.stats()
+    assert st["diseases"] >= 12_000 and st["findings"] > 15_000
+    assert "hpo" in st["sources"] and "curated" in st["sources"]
+    pneumonia = graph.lookup_disease("pneumonia")
+    if pneumonia is not None:
+        diff = graph.rank(case_from_text(graph, "fever, cough and productive sputum for three days"), top=3)
+        assert any(h.disease_id == pneumonia or graph.is_a(h.disease_id, pneumonia)
+                   or "pneumonia" in h.name.lower() for h in diff.hypotheses), [h.name for h in diff.hypotheses]
