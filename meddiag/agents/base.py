@@ -35,25 +35,34 @@ class TypedAgent(BaseChatAgent, Generic[In, Out]):
     input_type: ClassVar[type[BaseModel]]
     output_type: ClassVar[type[BaseModel]]
 
+    _in_message: ClassVar[type[StructuredMessage]]
+    _out_message: ClassVar[type[StructuredMessage]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "input_type" in cls.__dict__:  # parametrise the message classes once, not per call
+            cls._in_message = StructuredMessage[cls.input_type]  # type: ignore[name-defined]
+            cls._out_message = StructuredMessage[cls.output_type]  # type: ignore[name-defined]
+
     def __init__(self, name: str, description: str) -> None:
         super().__init__(name, description)
 
     @property
     def produced_message_types(self) -> Sequence[type[BaseChatMessage]]:
-        return (StructuredMessage[self.output_type],)  # type: ignore[name-defined]
+        return (self._out_message,)
 
     async def on_messages(self, messages: Sequence[BaseChatMessage], cancellation_token: CancellationToken) -> Response:
         last = messages[-1]
         if not isinstance(last, StructuredMessage) or not isinstance(last.content, self.input_type):
             raise TypeError(f"{self.name} expects a {self.input_type.__name__} message")
         result = await self.handle(last.content)
-        return Response(chat_message=StructuredMessage[self.output_type](content=result, source=self.name))  # type: ignore[name-defined]
+        return Response(chat_message=self._out_message(content=result, source=self.name))
 
     async def on_reset(self, cancellation_token: CancellationToken) -> None:
         return None
 
     async def ask(self, request: In, sender: str = "orchestrator") -> Out:
-        message = StructuredMessage[self.input_type](content=request, source=sender)  # type: ignore[name-defined]
+        message = self._in_message(content=request, source=sender)
         response = await self.on_messages([message], CancellationToken())
         content: Any = response.chat_message.content  # type: ignore[attr-defined]
         return content

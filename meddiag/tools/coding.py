@@ -327,7 +327,7 @@ class Icd10Coder:
                 best, best_fit = i, fit
         lowered = row["description"].lower()
         score = 8.0 * -row["s"] / top + 4.0 * coverage + 6.0 * best_fit
-        score += 2.0 if row["billable"] else 0.0
+        score += 3.0 if row["billable"] else 0.0
         score += 0.5 * sum(m in lowered for m in DEFAULT_MARKERS)
         score -= 0.05 * lowered.count(" ")
         return score, coverage, best
