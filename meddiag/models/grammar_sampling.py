@@ -24,46 +24,61 @@ _TOKEN_DTYPE = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float
 
 
 class LazyGrammarSampler:
-    """A drop-in for ``LlamaSampler`` whose grammar checks one token in the common case."""
+    """A drop-in for ``LlamaSampler`` whose grammar checks one token in the common case.
 
-    def __init__(self, chain: Any, model: Any, grammar: Any, n_vocab: int) -> None:
+    When the freely sampled token breaks the grammar, the step is redone over the
+    ``shortlist`` most likely tokens (a cheap grammar pass), and over the whole vocabulary
+    only when none of those is allowed. Under greedy decoding the result is the same token
+    the eager full-vocabulary pass would pick, unless repetition penalties reorder tokens
+    across the shortlist boundary.
+    """
+
+    def __init__(self, chain: Any, model: Any, grammar: Any, n_vocab: int, shortlist: int = 256) -> None:
         self.chain = chain  # the ordinary LlamaSampler chain, without grammar
         self.grammar = internals.LlamaSampler()
         self.grammar.add_grammar(model, grammar)
         self.n_vocab = n_vocab
-        self._buf = np.zeros(n_vocab, dtype=_TOKEN_DTYPE)
+        self.shortlist = min(shortlist, n_vocab - 1)
         self._ids = np.arange(n_vocab, dtype=np.int32)
-        self._arr = llama_cpp.llama_token_data_array(
-            data=self._buf.ctypes.data_as(llama_cpp.llama_token_data_p), size=n_vocab, selected=-1, sorted=False)
-        self._one = np.zeros(1, dtype=_TOKEN_DTYPE)
-        self._one_arr = llama_cpp.llama_token_data_array(
-            data=self._one.ctypes.data_as(llama_cpp.llama_token_data_p), size=1, selected=-1, sorted=False)
+        self._full, self._full_arr = self._array(n_vocab)
+        self._short, self._short_arr = self._array(self.shortlist)
+        self._one, self._one_arr = self._array(1)
 
-    def _fill(self, logits: Any) -> None:
-        self._buf["id"] = self._ids
-        self._buf["logit"] = np.ctypeslib.as_array(logits, shape=(self.n_vocab,))
-        self._buf["p"] = 0.0
-        self._arr.size, self._arr.selected, self._arr.sorted = self.n_vocab, -1, False
+    @staticmethod
+    def _array(n: int) -> tuple[np.ndarray, Any]:
+        buf = np.zeros(n, dtype=_TOKEN_DTYPE)
+        return buf, llama_cpp.llama_token_data_array(
+            data=buf.ctypes.data_as(llama_cpp.llama_token_data_p), size=n, selected=-1, sorted=False)
 
-    def _chosen(self) -> int:
-        return int(self._buf["id"][self._arr.selected])
+    @staticmethod
+    def _load(buf: np.ndarray, arr: Any, ids: np.ndarray, logits: np.ndarray) -> None:
+        buf["id"], buf["logit"], buf["p"] = ids, logits, 0.0
+        arr.size, arr.selected, arr.sorted = len(ids), -1, False
+
+    def _pick(self, buf: np.ndarray, arr: Any, grammar_first: bool) -> int:
+        if grammar_first:
+            llama_cpp.llama_sampler_apply(self.grammar.sampler, ctypes.byref(arr))
+            if np.isneginf(buf["logit"][: arr.size]).all():
+                return -1
+        llama_cpp.llama_sampler_apply(self.chain.sampler, ctypes.byref(arr))
+        return int(buf["id"][arr.selected])
 
     def _allowed(self, token: int) -> bool:
-        self._one["id"], self._one["logit"], self._one["p"] = token, 1.0, 0.0
-        self._one_arr.size, self._one_arr.selected, self._one_arr.sorted = 1, -1, False
+        self._load(self._one, self._one_arr, np.array([token], dtype=np.int32), np.ones(1, dtype=np.float32))
         llama_cpp.llama_sampler_apply(self.grammar.sampler, ctypes.byref(self._one_arr))
         return not math.isinf(float(self._one["logit"][0]))
 
     def sample(self, ctx: Any, idx: int = -1) -> int:
-        logits = llama_cpp.llama_get_logits_ith(ctx.ctx, idx)
-        self._fill(logits)
-        llama_cpp.llama_sampler_apply(self.chain.sampler, ctypes.byref(self._arr))
-        token = self._chosen()
-        if not self._allowed(token):  # rare: redo the step with the grammar over the whole vocabulary
-            self._fill(logits)
-            llama_cpp.llama_sampler_apply(self.grammar.sampler, ctypes.byref(self._arr))
-            llama_cpp.llama_sampler_apply(self.chain.sampler, ctypes.byref(self._arr))
-            token = self._chosen()
+        logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(ctx.ctx, idx), shape=(self.n_vocab,))
+        self._load(self._full, self._full_arr, self._ids, logits)
+        token = self._pick(self._full, self._full_arr, grammar_first=False)
+        if not self._allowed(token):
+            top = np.argpartition(-logits, self.shortlist)[: self.shortlist].astype(np.int32)
+            self._load(self._short, self._short_arr, top, logits[top])
+            token = self._pick(self._short, self._short_arr, grammar_first=True)
+            if token < 0:  # nothing likely is allowed: the full pass
+                self._load(self._full, self._full_arr, self._ids, logits)
+                token = self._pick(self._full, self._full_arr, grammar_first=True)
         self.grammar.accept(token)
         self.chain.accept(token)
         return token
