@@ -19,6 +19,7 @@ PLUGINS = [
     ("meddiag.commands.bench", "register"),
     ("meddiag.tools.commands", "register"),
     ("meddiag.safety.commands", "register"),
+    ("meddiag.commands.chat", "register"),
 ]
 
 

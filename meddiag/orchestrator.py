@@ -24,7 +24,7 @@ from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field
 
 from meddiag.agents.ddx_proposer import DdxProposer, DdxRequest
-from meddiag.agents.history_taker import AskRequest, HistoryTaker
+from meddiag.agents.history_taker import AskRequest, Draft, HistoryTaker
 from meddiag.agents.kg_reasoner import KGReasoner, ReasonRequest, ReasonResult
 from meddiag.agents.safety_critic import ApprovedMessage, CritiqueRequest, SafetyCritic, SafetyGateError
 from meddiag.safety.injection import neutralise
@@ -46,7 +46,6 @@ from meddiag.schema import (
     Source,
     Started,
     TestResult,
-    TokenDelta,
     Turn,
     Utterance,
 )
@@ -94,7 +93,7 @@ class Consultation:
         llm = None if is_model_free(model) else model
         self.graph = graph
         self.reasoner = KGReasoner(graph)
-        self.taker = HistoryTaker(llm, on_token=self._token, timeout=self.config.model_timeout)
+        self.taker = HistoryTaker(llm, timeout=self.config.model_timeout)
         self.proposer = DdxProposer(llm, timeout=self.config.model_timeout)
         self.critic = SafetyCritic()
         self.state = CaseState()
@@ -104,11 +103,19 @@ class Consultation:
         self._announced: set[str] = set()  # rules whose escalation advice was already given
         self.tokens = 0
         self._queue: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
+        self._replay: list[Turn] = []  # stored turns still to restore when resuming
 
     # ----------------------------------------------------------------- public
 
-    async def run(self, patient: Patient) -> AsyncIterator[Event]:
-        """Run the consultation to its end, yielding every event as it happens."""
+    async def run(self, patient: Patient, resume: list[Turn] | None = None) -> AsyncIterator[Event]:
+        """Run the consultation to its end, yielding every event as it happens.
+
+        ``resume`` is the stored transcript of an interrupted consultation: its answered
+        questions are restored as they were (no model call, nothing sent to the patient),
+        each stored answer is re-read through the reasoner to rebuild the case state, and
+        the consultation goes on live from the first question left unanswered.
+        """
+        self._replay = [t for t in resume or [] if t.role in ("doctor", "patient")]
         driver = asyncio.ensure_future(self._drive(patient))
         try:
             while True:
@@ -130,9 +137,6 @@ class Consultation:
 
     def _emit(self, event: Event) -> None:
         self._queue.put_nowait(event)
-
-    async def _token(self, text: str) -> None:
-        self._emit(TokenDelta(role="doctor", text=text))
 
     def _turn(self, role, text: str) -> Turn:
         turn = Turn(index=len(self.transcript), role=role, text=text)
@@ -165,7 +169,35 @@ class Consultation:
         self._turn("doctor", message.text)
         return message.text
 
+    def use_model(self, model: ChatCompletionClient) -> None:
+        """Switch the model for the rest of the consultation (e.g. to ``scripted`` when a server is down)."""
+        from meddiag.models import is_model_free
+
+        self.model = model
+        self.taker.model = self.proposer.model = None if is_model_free(model) else model
+
+    def _replayed_draft(self, question: Question) -> Draft | None:
+        """When resuming, the stored wording of the next question instead of a new draft."""
+        if self._replay and self._replay[0].role == "doctor":
+            return Draft(text=self._replay[0].text, question=question)
+        return None
+
+    def _restore(self) -> str | None:
+        """When resuming, restore a stored question and its answer; None when it was never answered."""
+        if len(self._replay) < 2 or self._replay[0].role != "doctor" or self._replay[1].role != "patient":
+            self._replay.clear()  # an unanswered question (or the closing) is said again, through the gate
+            return None
+        for stored in self._replay[:2]:
+            turn = stored.model_copy(update={"index": len(self.transcript)})
+            self.transcript.append(turn)
+            self._emit(Utterance(turn=turn))
+        del self._replay[:2]
+        return self.transcript[-1].text
+
     async def _exchange(self, patient: Patient, message: ApprovedMessage) -> str | None:
+        restored = self._restore() if self._replay else None
+        if restored is not None:
+            return restored
         text = self._deliver(message)
         answer = await patient.reply(text)
         if answer is not None:
@@ -233,8 +265,8 @@ class Consultation:
                     break
                 question = result.questions[0]
                 self._emit(QuestionChosen(question=question, alternatives=result.questions[1:]))
-                draft = await self.taker.ask(AskRequest(question=question, last_patient=last,
-                                                        lay_label=self.graph.lay_label(question.finding_id)))
+                draft = self._replayed_draft(question) or await self.taker.ask(AskRequest(
+                    question=question, last_patient=last, lay_label=self.graph.lay_label(question.finding_id)))
                 self._account("history_taker", draft)
                 self.state.asked.append(question.finding_id)
                 answer = await self._exchange(patient, await self._say(draft.text, "question", last))

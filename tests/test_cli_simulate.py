@@ -31,6 +31,20 @@ def test_simulate_scripted_json(name):
     assert result["turns"] >= 2 and result["tokens"] == 0
 
 
+def test_simulate_writes_the_encounter_summary(tmp_path):
+    from fhir.resources.R4B.bundle import Bundle
+
+    base = tmp_path / "encounter"
+    proc = meddiag("simulate", "--scenario", "community-acquired-pneumonia", "--model", "scripted",
+                   "--max-turns", "4", "--json", "--summary", str(base))
+    assert proc.returncode == 0, proc.stderr
+    note = (tmp_path / "encounter.md").read_text()
+    assert "Assessment" in note and "Plan" in note
+    bundle = Bundle.model_validate_json((tmp_path / "encounter.fhir.json").read_text())
+    kinds = {e.resource.__resource_type__ for e in bundle.entry}
+    assert {"Encounter", "Condition", "Observation"} <= kinds
+
+
 def test_simulate_prints_a_transcript_and_a_differential():
     proc = meddiag("simulate", "--scenario", "migraine", "--model", "scripted", "--max-turns", "4")
     assert proc.returncode == 0, proc.stderr

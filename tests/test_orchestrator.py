@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 
 import pytest
 
@@ -112,10 +114,19 @@ def test_the_gate_refuses_plain_text_and_approved_messages_are_immutable(graph):
     assert consultation._deliver(approved) == approved.text
 
 
+def unsafe_phrasing(messages):
+    """A model that phrases the chosen question but adds a certain diagnosis and a dose."""
+    asked = messages[-1].content.split("Question for the patient: ")[-1]
+    asked = re.sub(r"[^A-Za-z0-9 ,;:'()/-]", "", asked)
+    return json.dumps({"question": "You definitely have pneumonia, take 500 mg of amoxicillin twice daily, and "
+                       + asked[0].lower() + asked[1:] + "?"})
+
+
 def test_an_unsafe_model_draft_is_rewritten_before_it_is_sent(graph):
-    unsafe = "You definitely have pneumonia, take 500 mg of amoxicillin three times a day. Any cough?"
-    model = ScriptedClient([unsafe] * 40)
+    model = ScriptedClient(unsafe_phrasing)
     events = run(Consultation(ConsultationConfig(max_turns=3), model=model, graph=graph), ListPatient(PNEUMONIA))
+    verdicts = [e for e in events if isinstance(e, CriticVerdict) and "500 mg" in e.draft]
+    assert verdicts and not any(v.approved for v in verdicts), "the unsafe drafts reached the critic and failed"
     doctor = [e.turn.text for e in events if isinstance(e, Utterance) and e.turn.role == "doctor"]
     assert all("500 mg" not in t and "definitely have" not in t.lower() for t in doctor)
 

@@ -1,8 +1,9 @@
 """The history-taker: turns the graph's chosen question into the next thing the doctor says.
 
 The knowledge graph decides *what* to ask; the model, when there is one, only decides
-*how* to say it. A phrasing is accepted when it is one short question that still asks
-about the chosen finding; otherwise the graph's own plain-language template is used.
+*how* to say it, as schema-constrained JSON whose pattern admits one question. A
+phrasing is accepted when it still asks about the chosen finding; otherwise the graph's
+own plain-language template is used.
 """
 
 from __future__ import annotations
@@ -10,21 +11,26 @@ from __future__ import annotations
 import re
 
 from autogen_core.models import ChatCompletionClient
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from meddiag.agents import llm
 from meddiag.agents.base import AgentResult, TypedAgent
 from meddiag.schema import Question
 
 SYSTEM = (
-    "You are a kind, careful doctor taking a medical history. Rewrite the question you are "
-    "given as ONE short question to the patient in plain, friendly words. Ask only about the "
-    "topic given. Do not name any diagnosis, do not give advice. Reply with the question only."
+    "You are a friendly doctor talking to a patient. Ask the patient the question you are given "
+    "in simple, kind words, as one short question. Do not name any diagnosis and give no advice."
 )
 
 _WORD = re.compile(r"[a-z]{4,}")
 _STOP = {"have", "been", "with", "your", "that", "this", "there", "what", "when", "does", "feel", "about",
          "noticed", "having", "any", "from", "were", "they", "them", "would", "could", "like"}
+
+
+class Phrasing(BaseModel):
+    """The model's output: one question; the pattern becomes a grammar for llama.cpp."""
+
+    question: str = Field(pattern=r"^[A-Z][A-Za-z0-9 ,;:'()/-]{4,200}\?$")
 
 
 class AskRequest(BaseModel):
@@ -61,10 +67,9 @@ class HistoryTaker(TypedAgent[AskRequest, Draft]):
     output_type = Draft
 
     def __init__(self, model: ChatCompletionClient | None, *, name: str = "history_taker",
-                 on_token: llm.TokenSink | None = None, timeout: float = 120.0) -> None:
+                 timeout: float = 120.0) -> None:
         super().__init__(name, "Phrases the next question chosen by the knowledge graph.")
         self.model = model
-        self.on_token = on_token
         self.timeout = timeout
 
     async def handle(self, request: AskRequest) -> Draft:
@@ -72,12 +77,12 @@ class HistoryTaker(TypedAgent[AskRequest, Draft]):
         if self.model is None:
             return Draft(text=template, question=request.question)
         user = (f"The patient just said: \"{request.last_patient[:300]}\"\n" if request.last_patient else "")
-        user += f"Topic: {request.lay_label or request.question.label}\nQuestion to rewrite: {template}"
-        out = await llm.text(
-            self.model, llm.prompt(SYSTEM, user), max_tokens=60, retries=1, timeout=self.timeout,
-            on_token=self.on_token, validate=lambda t: check_phrasing(t, request),
+        user += f"Question for the patient: {template}"
+        out = await llm.structured(
+            self.model, llm.prompt(SYSTEM, user), Phrasing, max_tokens=80, retries=1, timeout=self.timeout,
+            validate=lambda p: check_phrasing(p.question, request),
         )
         if out.value is None:
             return Draft(text=template, question=request.question, tokens=out.tokens, fallback=out.error,
                          fallback_kind=out.kind)
-        return Draft(text=out.value, question=request.question, tokens=out.tokens)
+        return Draft(text=out.value.question, question=request.question, tokens=out.tokens)

@@ -16,6 +16,7 @@ def register(sub) -> None:
     p.add_argument("--max-turns", type=int, default=12, help="history questions at most (default 12)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for local models")
     p.add_argument("--json", action="store_true", help="print one JSON result object at the end")
+    p.add_argument("--summary", metavar="PATH", help="write the SOAP note (PATH.md) and FHIR R4 bundle (PATH.fhir.json)")
     p.set_defaults(func=run)
 
 
@@ -62,6 +63,11 @@ async def _simulate(args) -> int:
         elif isinstance(event, TestResult):
             print(f"Examiner: {event.result}", file=out, flush=True)
     assert finished is not None
+    if args.summary:
+        from meddiag.tools.summary import write_summary
+
+        write_summary(args.summary, consultation.state, finished.differential, consultation.transcript,
+                      consultation.flags)
     top = finished.differential.top(10)
     correct = bool(finished.final_diagnosis) and matches(finished.final_diagnosis or "", case.diagnosis, graph)
     if args.json:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -45,6 +46,10 @@ class Case(BaseModel):
     tests: dict[str, str] = Field(default_factory=dict)  # test name -> result
     choices: list[str] = Field(default_factory=list)  # answer options, for multiple-choice use
     source: str = "scenario"
+    line: int | None = None  # where the case starts in its dataset file
+    # what the examiner says for a named test the case holds no result for: "normal"
+    # (AgentClinic's convention) or "unavailable" (nothing is reported; the default)
+    unlisted: Literal["normal", "unavailable"] = "unavailable"
 
 
 def scenario_dirs() -> list[Path]:

@@ -26,6 +26,8 @@ def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
+        except BrokenPipeError:
+            raise  # output piped into `head` and closed: the CLI's own business, not an input error
         except (CodingError, GuidelineError, CalculatorError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

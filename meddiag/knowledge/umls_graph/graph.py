@@ -79,13 +79,15 @@ def node_type(kind: str) -> str:
     return {"test": "test", "risk": "risk"}.get(kind, "finding")
 
 
-def add_hpo(g: nx.DiGraph, terms: dict[str, hpo.Term], diseases: dict[str, hpo.Disease]) -> None:
+def add_hpo(g: nx.DiGraph, terms: dict[str, hpo.Term], diseases: dict[str, hpo.Disease],
+            extra: set[str] = frozenset()) -> None:
+    """HPO phenotype and history terms (plus ``extra`` terms the curated layer uses) and diseases."""
     children: dict[str, list[str]] = {}
     for t in terms.values():
         for p in t.parents:
             children.setdefault(p, []).append(t.id)
     history = _descendants(children, hpo.ROOT_HISTORY) & terms.keys()
-    keep = (_descendants(children, hpo.ROOT_PHENOTYPE) & terms.keys()) | history
+    keep = (_descendants(children, hpo.ROOT_PHENOTYPE) & terms.keys()) | history | (extra & terms.keys())
     lab = set().union(*(_descendants(children, r) for r in _LAB_ROOTS))
     alt = {a: t.id for t in terms.values() for a in t.alt_ids}
     for tid in keep:
@@ -166,7 +168,8 @@ def add_umls(g: nx.DiGraph, umls: UmlsData) -> dict[str, str]:
 def build_graph(terms: dict[str, hpo.Term], diseases: dict[str, hpo.Disease], layer: CuratedLayer | None = None,
                 umls: UmlsData | None = None) -> nx.DiGraph:
     g = nx.DiGraph()
-    add_hpo(g, terms, diseases)
+    used = {r.id for _, c in layer.conditions for r in c.findings} if layer is not None else set()
+    add_hpo(g, terms, diseases, used)
     if layer is not None:
         add_curated(g, layer)
     if umls is not None:
