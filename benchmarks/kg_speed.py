@@ -120,7 +120,7 @@ def main() -> int:
         ("cold build / ontology load (s)", ours["cold_build_s"], peer["load_s"]),
         ("cached load (s)", ours["cached_load_s"], peer["load_s"]),
         ("peak memory (MB)", ours["peak_rss_mb"], peer["peak_rss_mb"]),
-        (f"rank all diseases, 10 findings (ms)", ours["rank_ms"], peer["rank_ms"]),
+        ("rank all diseases, 10 findings (ms)", ours["rank_ms"], peer["rank_ms"]),
     ]
     print(f"{'':40}{'meddiag':>12}{'pyhpo':>14}{'pyhpo/meddiag':>16}")
     for name, a, b in rows:

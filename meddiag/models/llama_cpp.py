@@ -4,14 +4,17 @@ One ``Llama`` per (file, n_ctx, n_threads, n_gpu_layers) is loaded per process a
 by every client and agent; a lock serialises generation because a ``Llama`` object is not
 thread-safe. The prompt is rendered with the chat template stored in the GGUF metadata
 (ChatML when the file has none). Generation runs in a worker thread: ``create_stream``
-yields text deltas as tokens arrive, then a ``CreateResult``. ``json_output=Model`` compiles
-the model's JSON schema to a grammar, so the reply always parses as that model;
-``json_output=True`` constrains to any JSON value; grammars are checked lazily (see
-``grammar_sampling``), so constrained decoding costs about what free text costs. Tools are
-offered the same way: the model
-must answer with a JSON tool call (or, under ``tool_choice="auto"``, a JSON reply). A
-cancelled call stops at the next token and frees the model. llama.cpp's own logging goes to
-the ``meddiag.llama_cpp`` logger at DEBUG level, never to the terminal.
+yields text deltas as tokens arrive, then a ``CreateResult``; a cancelled call stops at
+the next token and frees the model.
+
+Constrained output: ``json_output=Model`` compiles the model's JSON schema to a grammar,
+so the reply always parses as that model; ``json_output=True`` allows any JSON object.
+Tools are offered the same way: the model must answer with a JSON tool call (or, under
+``tool_choice="auto"``, a JSON reply). Grammars are checked lazily (``grammar_sampling``),
+so constrained decoding costs about what free text costs.
+
+llama.cpp's own C-level logging goes to the ``meddiag.llama_cpp`` logger at DEBUG level,
+never to the terminal.
 """
 
 from __future__ import annotations
@@ -243,7 +246,10 @@ class LlamaCppClient(BaseChatClient):
 
     def _prompt_tokens(self, chat: list[dict[str, Any]]) -> tuple[list[int], Any, Any]:
         llama = self._model.llama
-        rendered = self._model.formatter(messages=chat)
+        try:
+            rendered = self._model.formatter(messages=chat)
+        except Exception as e:  # e.g. a template that insists on alternating user/assistant turns
+            raise ModelError(f"the model's chat template rejected these messages: {e}") from None
         tokens = llama.tokenize(rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True)
         return tokens, rendered.stop, rendered.stopping_criteria
 
@@ -262,7 +268,10 @@ class LlamaCppClient(BaseChatClient):
             stops = [args.pop("stop")] if isinstance(args.get("stop"), str) else list(args.pop("stop", None) or [])
             stops += [stop] if isinstance(stop, str) else list(stop or [])
             stopping = StoppingCriteriaList([*(criteria or []), lambda ids, logits: cancel.is_set()])
-            grammar = _grammar(req.schema_json) if req.constrained else None
+            try:
+                grammar = _grammar(req.schema_json) if req.constrained else None
+            except Exception as e:  # a schema feature the GBNF converter does not support
+                raise ModelError(f"cannot turn the JSON schema into a grammar: {e}") from None
             out = llama.create_completion(
                 prompt=tokens, stop=stops, stopping_criteria=stopping, grammar=grammar, stream=emit is not None, **args
             )

