@@ -87,6 +87,9 @@ def test_bad_option_is_one_line():
     with pytest.raises(ValueError) as err:
         load_model("scripted", n_layers=3)
     assert "n_layers" in one_line(err)
+    with pytest.raises(ValueError) as err:
+        load_model("openai:m@http://127.0.0.1:1/v1", json_mode="xml")
+    assert "json_mode" in one_line(err)
 
 
 def test_registry_is_pluggable():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-BENCHES = [("meddiag.simulation.vignettes", "register_bench")]
+BENCHES = [("meddiag.simulation.vignettes", "register_bench"), ("meddiag.simulation.bench_cli", "register_bench")]
 
 
 def register(sub) -> None:

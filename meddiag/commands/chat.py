@@ -59,11 +59,21 @@ def _options(args):
     return ChatOptions(**values)
 
 
+def _check_spec(spec: str) -> None:
+    """A mistyped model spec is an error before anything is stored (a model that fails to load is not)."""
+    from meddiag.models import BACKENDS, VALID_FORMS, ModelSpecError
+    from meddiag.models.registry import split_spec
+
+    if split_spec(spec)[0] not in BACKENDS:
+        raise ModelSpecError(f"unknown model spec {spec!r}; valid forms: {VALID_FORMS}")
+
+
 def chat(args) -> int:
     from meddiag.sessions import SessionStore
     from meddiag.tui.driver import ChatSession, load_model_or_problem
 
     options = _options(args)
+    _check_spec(options.model)
     plain = args.plain or not sys.stdin.isatty() or not sys.stdout.isatty()
     if plain and options.role == "watch" and args.pace is None:
         options = options.model_copy(update={"pace": 0.0})

@@ -20,6 +20,7 @@ never to the terminal.
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import json
 import logging
@@ -351,16 +352,31 @@ class LlamaCppClient(BaseChatClient):
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[Any] = asyncio.Queue()
         cancel = threading.Event()
+        # Worker -> loop hand-off: items pile up in a deque and one scheduled flush moves them
+        # all, so a busy loop is woken once per batch rather than once per token.
+        pending: collections.deque[Any] = collections.deque()
+        scheduled = [False]
+
+        def flush() -> None:
+            scheduled[0] = False
+            while pending:
+                queue.put_nowait(pending.popleft())
+
+        def send(item: Any) -> None:
+            pending.append(item)
+            if not scheduled[0]:
+                scheduled[0] = True
+                loop.call_soon_threadsafe(flush)
 
         def work() -> None:
             try:
-                result: Any = self._generate(req, cancel, lambda text: loop.call_soon_threadsafe(queue.put_nowait, text))
+                result: Any = self._generate(req, cancel, send)
             except asyncio.CancelledError:
                 result = _CANCELLED
             except BaseException as e:  # handed to the consumer, raised there
                 result = e
             try:
-                loop.call_soon_threadsafe(queue.put_nowait, (_DONE, result))
+                send((_DONE, result))
             except RuntimeError:  # the loop closed while we were generating
                 pass
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -32,7 +32,7 @@ class ModelOptions(BaseModel):
     n_gpu_layers: int = 0
     timeout: float | None = None
     max_retries: int | None = None
-    json_mode: str | None = None
+    json_mode: Literal["json_schema", "json_object"] | None = None
     max_tokens: int | None = None
     temperature: float | None = None
     seed: int | None = None

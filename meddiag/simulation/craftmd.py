@@ -23,13 +23,18 @@ _EXAMINER = re.compile(
     r"ecg|ekg|culture|smear|urinalysis|count|mm hg|mmhg|/min|°|revealed|reveals|shows|showed|demonstrat|"
     r"is identified|are identified|is noted|are noted|were noted|is seen|are seen|stain|histolog)", re.I)
 
+_WHO = re.compile(r"^(an?\s+[^,]*?\d[^,]*?(?:man|woman|male|female|boy|girl|infant|child|baby|patient|adult))\b,?\s+"
+                  r"(?:who\s+)?((?:presents|presented|is brought|was brought|comes|came|complains|reports|has|had|"
+                  r"develops|developed|visits|visited|is seen|was seen)\b.*)$", re.I | re.S)
+
 
 def case_from_vignette(v, source: str = "craftmd") -> Case:
     sentences = _sentences(v.text)
     if not sentences:
         raise CaseError(f"line {v.line}: empty vignette")
-    opening = first_person(re.sub(r"^(an?|the)\s+", "I'm a ", sentences[0], count=1, flags=re.I)
-                           if re.match(r"^(an?|the)\s+\d", sentences[0], re.I) else sentences[0])
+    m = _WHO.match(sentences[0])
+    opening = (f"I'm {m.group(1)[0].lower() + m.group(1)[1:]}. {first_person('The patient ' + m.group(2))}" if m
+               else first_person(sentences[0]))
     facts: list[Fact] = []
     denies: list[str] = []
     exam: list[str] = []

@@ -7,8 +7,10 @@ request is answered like this:
 1. a general examination request returns every examination line of the case;
 2. otherwise the case's examination lines and test results that match the request are
    returned: they share a graph concept with it (the same finding, or a more specific
-   one), or they name the same distinctive word (``creatinine`` in "Elevated circulating
-   creatinine concentration" and "serum biochemistry, creatinine"); a request that names a
+   one), or — for a request that belongs to a test family (below) — a test result's name
+   holds one of its distinctive words (``creatinine`` in "Elevated circulating creatinine
+   concentration" and "serum biochemistry, creatinine"; a physical sign never matches by
+   words alone, so a knee X-ray is no answer to knee pain); a request that names a
    test rather than a finding ("chest x-ray") gets the case's results of that test family;
 3. with no match, the request is sorted into a test family (urine tests, blood count,
    chemistry, chest imaging, ...). When the case holds **no** result from that family and
@@ -69,7 +71,7 @@ TEST_FAMILIES: dict[str, re.Pattern[str]] = {name: re.compile(rx, re.I) for name
     "mri": r"\bmri\b|magnetic resonance",
     "ultrasound": r"ultraso|sonograph|doppler|\bfast\b scan",
     "echocardiogram": r"echocardiog|\becho\b",
-    "ecg": r"\becg\b|\bekg\b|electrocardiog|st elevation|st depression|qt interval|q waves?",
+    "ecg": r"\becg\b|\bekg\b|electrocardiog|st elevation|st depression|qt interval|\bqrs\b|q waves?|p waves?",
     "csf": r"\bcsf\b|lumbar puncture|cerebrospinal",
     "biopsy": r"biops|histolog|patholog|cytolog|aspirate",
     "neurophysiology": r"\beeg\b|electroencephalog|\bemg\b|electromyog|nerve conduction",
@@ -85,8 +87,14 @@ class ExamRequest(BaseModel):
     answer: str
 
 
+def _stem(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") and len(word) > 3 else word
+
+
 def _words(text: str) -> set[str]:
-    return {w[:6] for w in _WORD.findall(text.lower()) if w not in _COMMON and len(w) > 2}
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _COMMON and len(w) > 2}
 
 
 def families(text: str) -> set[str]:
@@ -101,9 +109,9 @@ class Examiner:
         self.case = case
         self.graph = graph
         self.log: list[ExamRequest] = []
-        entries = [(line, line.split(":", 1)[0]) for line in case.exam]
-        entries += [(f"{name}: {result}", name) for name, result in case.tests.items()]
-        self._entries = [(text, {c.id for c in graph.extract(text)}, _words(name)) for text, name in entries]
+        entries = [(line, set()) for line in case.exam]  # exam lines match through concepts only
+        entries += [(f"{name}: {result}", _words(name)) for name, result in case.tests.items()]
+        self._entries = [(text, {c.id for c in graph.extract(text)}, words) for text, words in entries]
         self._tests = [(f"{name}: {result}", families(name)) for name, result in case.tests.items()]
         self._families = set().union(*(f for _, f in self._tests))
 
@@ -118,12 +126,12 @@ class Examiner:
         if _GENERAL.search(request):
             return ExamRequest(request=request, kind="general", answer=" ".join(self.case.exam) or UNREMARKABLE)
         asked = {c.id for c in self.graph.extract(request) if c.polarity != "absent"}
-        words = _words(request)
+        fams = families(request)
+        words = _words(request) if fams else set()  # words tie only test requests to test names
         hits = [text for text, concepts, name_words in self._entries
                 if self._related(asked, concepts) or words & name_words]
         if hits:
             return ExamRequest(request=request, kind="matched", answer=" ".join(dict.fromkeys(hits)))
-        fams = families(request)
         if not asked and fams:  # the request names a test, not a finding: that test's results
             named = [text for text, f in self._tests if f & fams]
             if named:

@@ -2,7 +2,8 @@
 
 A match is the same graph disease (through synonyms and abbreviations, also after
 dropping a parenthesis such as "(PML)" or using it alone), or a subtype of the answer; a
-supertype is not a match. Without a graph node for either name, the normalised strings
+supertype is not a match. Subtypes come from the graph's is-a, except a link that only an
+"unspecified" ICD-10-CM code read as its whole category could make (see :func:`subtype`). Without a graph node for either name, the normalised strings
 must be equal. :class:`Judge` adds an optional LLM judge for names the graph cannot
 settle; its reply is normalised ("Yes." and "yes, they are" are yes) and anything that is
 not a clear yes or no counts as no.
@@ -52,7 +53,20 @@ def matches(predicted: str, answer: str, graph, predicted_id: str | None = None)
     p, a = predicted_id or disease_id(predicted, graph), disease_id(answer, graph)
     if p is None or a is None:
         return False
-    return p == a or graph.is_a(p, a)
+    return p == a or subtype(p, a, graph, predicted, answer)
+
+
+def subtype(p: str, a: str, graph, predicted: str = "", answer: str = "") -> bool:
+    """``p`` is a kind of ``a``. The graph's is-a is trusted except where it can only come from
+    reading an ICD-10-CM code ending in 9 as its whole category (F10.239 would then hold every
+    F10 code): there the code must be a true prefix, or the answer's words part of the prediction."""
+    if not graph.is_a(p, a):
+        return False
+    cp, ca = graph.disease_info(p).icd10 or "", graph.disease_info(a).icd10 or ""
+    if not ca.endswith("9") or (cp and cp.startswith(ca.rstrip("X"))):
+        return True
+    words_a = set(normalise(answer or graph.label(a)).split())
+    return bool(words_a) and words_a <= set(normalise(predicted or graph.label(p)).split())
 
 
 def rank_of(candidates: list[str], answer: str, graph) -> int | None:

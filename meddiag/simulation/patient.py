@@ -117,7 +117,7 @@ class SimulatedPatient:
             if not lay or surface.lower() != c.label.lower() or lay.lower() == surface.lower():
                 continue  # only a formal term, said as the graph's label, is swapped
             lay = lay[0].lower() + lay[1:] if not lay[:2].isupper() else lay
-            if c.id not in self._concepts(lay):
+            if c.id not in self._concepts(lay) or set(_NUMBER.findall(lay)) - set(_NUMBER.findall(surface)):
                 continue
             out += [text[last:c.span[0]], lay]
             last = c.span[1]

@@ -5,7 +5,8 @@ question to the patient, ``REQUEST TEST: <test>`` (answered by the examiner), or
 ``DIAGNOSIS READY: <most likely>; <next>; ...`` which ends the consultation. When the
 question budget is spent it is told to give its diagnosis now. No knowledge graph helps
 it and no safety critic reviews it: this is the baseline the multi-agent team is
-compared against. It yields the same event types as :class:`~meddiag.orchestrator.Consultation`,
+compared against. The consultation opens with a fixed greeting (the patient's first words
+go to the model), as the multi-agent team's does. It yields the same event types as :class:`~meddiag.orchestrator.Consultation`,
 so the runner scores both alike. A model that fails or never names a diagnosis ends
 with an empty differential (counted as wrong).
 """
@@ -35,6 +36,7 @@ SYSTEM = (
     "finding or a test result, reply exactly 'REQUEST TEST: <name of test>'. When you are ready, reply "
     "exactly 'DIAGNOSIS READY: <most likely diagnosis>; <second>; <third>'. {bias}"
 )
+GREETING = "Hello, I'm the doctor today. What brings you in?"
 FINAL = "You have no questions left. Reply now with 'DIAGNOSIS READY: <most likely diagnosis>; <second>; <third>'."
 _READY = re.compile(r"diagnosis\s+ready\s*:\s*(.+)", re.I | re.S)
 _TEST = re.compile(r"request\s+test\s*:\s*([^\n]+)", re.I)
@@ -93,15 +95,19 @@ class SingleDoctor:
         yield Started(consultation_id=self.id, model=self.model_name, max_turns=self.max_questions)
         yield PhaseChanged(phase="history")
         bias = " ".join(DOCTOR_BIASES[b] for b in self.biases)
-        messages: list[LLMMessage] = [
-            SystemMessage(content=SYSTEM.format(objective=self.objective, questions=self.max_questions, bias=bias).strip()),
-            UserMessage(content="The patient has come in. Begin.", source="user"),
-        ]
-        asked = tests = 0
+        system = SYSTEM.format(objective=self.objective, questions=self.max_questions, bias=bias).strip()
+        yield self._turn("doctor", GREETING)
+        opening = await patient.reply(GREETING)
         names: list[str] = []
-        reason = "turn_budget"
+        reason = "turn_budget" if opening is not None else "patient_left"
+        if opening is not None:
+            yield self._turn("patient", opening)
+        messages: list[LLMMessage] = [SystemMessage(content=system),
+                                      AssistantMessage(content=GREETING, source="doctor"),
+                                      UserMessage(content=f"Patient: {opening}", source="patient")]
+        asked = tests = 0
         examine = getattr(patient, "examine", None)
-        while True:
+        while opening is not None:
             final = asked >= self.max_questions
             if final:
                 messages.append(UserMessage(content=FINAL, source="user"))

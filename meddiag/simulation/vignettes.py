@@ -86,44 +86,127 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.lower().split()) == " ".join(b.lower().split())
 
 
-def score_mcq(kg, vignettes: list[Vignette]) -> dict:
+def case_states(kg, vignettes: list[Vignette]) -> list:
+    """The case state of each vignette (its findings and demographics as the graph reads them)."""
     from meddiag.knowledge.umls_graph.commands import case_from_text
 
-    right = named = 0
+    return [case_from_text(kg, v.text) for v in vignettes]
+
+
+class ChoiceSpec(BaseModel):
+    """What the graph makes of one answer choice: the diseases it names, else the findings in it."""
+
+    ids: list[str] = []
+    findings: list[str] = []
+
+
+def choice_spec(kg, choice: str) -> ChoiceSpec:
+    ids = kg.lookup_diseases(choice) or [d for d in [kg.namer.contained(choice)] if d]
+    if ids:
+        return ChoiceSpec(ids=ids)
+    found = {x.id for x in kg.extract(choice) if x.polarity == "present" and x.id in kg.index.finding_pos}
+    return ChoiceSpec(findings=sorted(found))
+
+
+def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float]:
+    """How well each answer choice fits the case, on one log-odds scale (higher is better).
+
+    A choice the graph names (itself, a family of diseases, or the most specific disease
+    named inside it) scores its log-odds relative to the best disease of the whole
+    differential. A choice it cannot name scores ``unknown_choice``, plus how much more
+    likely the findings named in the choice ("granular casts", "elevated urine VMA") are
+    under the case's posterior than on average — so an unnamed choice is neither
+    automatically last nor automatically first.
+    """
+    import numpy as np
+
+    ix, prm, ranker = kg.index, kg.params, kg._ranker
+    s = ranker.scores(state) if scores is None else scores
+    finite = np.isfinite(s)
+    top = float(s[finite].max()) if finite.any() else 0.0
+    out: list[float] = []
+    post = None
+    for spec in specs:
+        pos = [ix.disease_pos[i] for i in spec.ids if np.isfinite(s[ix.disease_pos[i]])]
+        if pos:
+            v = s[pos]
+            out.append(float(v.max() + np.log(np.exp(v - v.max()).sum())) - top)
+            continue
+        score = prm.unknown_choice
+        if spec.findings:
+            if post is None:
+                z = np.where(finite, np.exp(np.where(finite, s - top, -50.0)), 0.0)
+                post = z / z.sum()
+            lr = sum(ranker.terms(ix.finding_pos[f], "present") for f in spec.findings)
+            score += float(np.log(max((post * np.exp(np.minimum(lr, 30))).sum(), 1e-12)))
+        out.append(score)
+    return out
+
+
+def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
+              specs: list[list[ChoiceSpec]] | None = None) -> dict:
+    states = states if states is not None else case_states(kg, vignettes)
+    specs = specs if specs is not None else [[choice_spec(kg, c) for c in v.choices] for v in vignettes]
+    right = named = n = 0
     skipped: list[str] = []
-    n = 0
-    for v in vignettes:
+    for v, st, sp in zip(vignettes, states, specs):
         if not any(_same(c, v.answer) for c in v.choices):
             skipped.append(f"line {v.line}: the answer is not one of the choices")
             continue
         n += 1
-        ids = [kg.lookup_disease(c) for c in v.choices]
-        scores = kg.log_odds(case_from_text(kg, v.text), [i for i in ids if i])
-        by_id = dict(zip([i for i in ids if i], scores))
-        order = sorted(range(4), key=lambda k: (ids[k] is None, -by_id.get(ids[k], 0.0) if ids[k] else 0.0, k))
-        named += any(ids)
-        right += _same(v.choices[order[0]], v.answer)
+        sc = choice_scores(kg, st, sp)
+        best = max(range(4), key=lambda k: (sc[k], -k))
+        named += any(x.ids for x in sp)
+        right += _same(v.choices[best], v.answer)
     return {"n": n, "accuracy": round(right / n, 4) if n else 0.0, "choices_named": named, "skipped": skipped}
 
 
-def score_free(kg, vignettes: list[Vignette]) -> dict:
-    from meddiag.knowledge.umls_graph.commands import case_from_text
+def answer_ids(kg, answer: str) -> list[str]:
+    """The diseases that count as naming the answer: it, its family members, or the disease it
+    qualifies ("Infantile seborrheic dermatitis" -> seborrheic dermatitis)."""
+    return kg.lookup_diseases(answer, contained=True)
 
+
+def hit_rank(kg, targets: list[str], scores) -> int | None:
+    """1-based rank of the best-placed disease that is a target or a kind of one (None: unranked)."""
+    import numpy as np
+
+    ix = kg.index
+    hits = [ix.disease_pos[t] for t in targets]
+    for d in _subtypes(kg, tuple(targets)):
+        hits.append(d)
+    best = max(scores[h] for h in hits)
+    if not np.isfinite(best):
+        return None
+    return int((scores > best).sum()) + 1
+
+
+def _subtypes(kg, targets: tuple[str, ...]) -> list[int]:
+    cache = kg.__dict__.setdefault("_subtype_cache", {})
+    if targets not in cache:
+        ix = kg.index
+        cands = {d for d, src in zip(ix.disease_ids, ix.d_source) if src == "curated"} | set(ix.d_parents)
+        cache[targets] = [ix.disease_pos[d] for d in sorted(cands)
+                          if d not in targets and any(kg.is_a(d, t) for t in targets)]
+    return cache[targets]
+
+
+def score_free(kg, vignettes: list[Vignette], states: list | None = None,
+               targets: list[list[str]] | None = None) -> dict:
+    states = states if states is not None else case_states(kg, vignettes)
+    targets = targets if targets is not None else [answer_ids(kg, v.answer) for v in vignettes]
     hits = {1: 0, 3: 0, 10: 0}
     covered = 0
-    for v in vignettes:
-        target = kg.lookup_disease(v.answer)
-        if target is None:
+    for st, tg in zip(states, targets):
+        if not tg:
             continue
         covered += 1
-        ranked = [h.disease_id for h in kg.rank(case_from_text(kg, v.text), top=10).hypotheses]
-        pos = next((i for i, d in enumerate(ranked, 1) if d == target or kg.is_a(d, target)), None)
+        pos = hit_rank(kg, tg, kg._ranker.scores(st))
         for k in hits:
             hits[k] += pos is not None and pos <= k
     n = len(vignettes)
-    res = {"n": n, **{f"top{k}": round(h / n, 4) if n else 0.0 for k, h in hits.items()},
-           "coverage": round(covered / n, 4) if n else 0.0}
-    return res
+    return {"n": n, **{f"top{k}": round(h / n, 4) if n else 0.0 for k, h in hits.items()},
+            "coverage": round(covered / n, 4) if n else 0.0}
 
 
 def cmd_vignettes(args) -> int:

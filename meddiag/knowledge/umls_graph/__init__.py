@@ -24,17 +24,15 @@ from meddiag.knowledge.umls_graph.curated import DATA_DIR
 from meddiag.knowledge.umls_graph.demographics import demographics as _demographics
 from meddiag.knowledge.umls_graph.extract import Extractor
 from meddiag.knowledge.umls_graph.index import Index
+from meddiag.knowledge.umls_graph.naming import Namer
+from meddiag.knowledge.umls_graph.params import RankParams
 from meddiag.knowledge.umls_graph.rank import Ranker
-from meddiag.knowledge.umls_graph.text import name_key
 from meddiag.schema import CaseState, Concept, Demographics, Differential, Question
 
 if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = ["DiseaseInfo", "KnowledgeGraph", "load_graph"]
-
-_TRAILING = re.compile(r"\b(disease|syndrome|disorder)$")
-
 
 class DiseaseInfo(BaseModel):
     id: str
@@ -50,12 +48,21 @@ class DiseaseInfo(BaseModel):
 class KnowledgeGraph:
     """Queries over the compiled graph; cheap to hold, safe to share between consultations."""
 
-    def __init__(self, index: Index, graph_path: Path | None = None, built: bool = False):
+    def __init__(self, index: Index, graph_path: Path | None = None, built: bool = False,
+                 params: RankParams | None = None):
         self.index = index
         self.graph_path = graph_path
         self.built = built  # True when this load built the cache rather than reading it
-        self._ranker = Ranker(index)
+        self._ranker = Ranker(index, params)
         self._extractor = Extractor(index)
+
+    @property
+    def params(self) -> RankParams:
+        return self._ranker.params
+
+    def with_params(self, params: RankParams) -> "KnowledgeGraph":
+        """The same graph ranking with other parameters (calibration compares them)."""
+        return KnowledgeGraph(self.index, self.graph_path, self.built, params)
 
     # ------------------------------------------------------------------ text
     def extract(self, text: str) -> list[Concept]:
@@ -91,16 +98,23 @@ class KnowledgeGraph:
             return ix.f_lay[ix.finding_pos[id]]
         return self.label(id)
 
+    @cached_property
+    def namer(self) -> Namer:
+        return Namer(self.index)
+
     def lookup_disease(self, name: str) -> str | None:
-        """The disease id a name (or synonym, abbreviation, ICD-10-CM title) stands for."""
-        names = self.index.names
-        if name.strip() in self.index.disease_pos:
-            return name.strip()
-        k = name_key(name)
-        for cand in (k, " ".join(sorted(k.split())), _TRAILING.sub("", k).strip()):
-            if cand and cand in names:
-                return names[cand]
-        return None
+        """The disease id a name (or synonym, abbreviation, misspelling, family name) stands for."""
+        return self.namer.lookup(name)
+
+    def lookup_diseases(self, name: str, contained: bool = False) -> list[str]:
+        """Every disease a name stands for (the members when it names a family of HPO diseases);
+        with ``contained``, else the most specific disease named inside it with only qualifiers
+        around ("Infantile seborrheic dermatitis" -> seborrheic dermatitis)."""
+        ids = self.namer.lookup_all(name)
+        if not ids and contained:
+            hit = self.namer.contained(name, modifiers_only=True)
+            ids = [hit] if hit else []
+        return ids
 
     def disease_info(self, id: str) -> DiseaseInfo:
         ix = self.index

@@ -2,7 +2,7 @@
 
 The cache lives in ``$MEDDIAG_HOME/cache`` (default ``~/.meddiag/cache``). Its file name
 carries a fingerprint of every input: the HPO files, each curated YAML file, the UMLS RRF
-files when given, and this package's own source code (sizes and modification times).
+files when given, and the package modules the build runs (sizes and modification times).
 Any change gives a new fingerprint, so a stale cache is never read; older cache files
 are removed when a new one is written. Two pickles are written: the compiled index
 (what queries need, loaded eagerly) and the networkx graph (loaded only on request).
@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
     from meddiag.knowledge.umls_graph.index import Index
 
-FORMAT = 1  # bump when the cached structures change shape
+FORMAT = 2  # bump when the cached structures change shape
 _CODE = Path(__file__).parent
 RRF_FILES = ("MRCONSO.RRF", "MRREL.RRF", "MRSTY.RRF")
+BUILD_MODULES = ("cache", "curated", "graph", "hpo", "index", "lay", "text", "umls_rrf")  # the code a build runs
 
 
 def meddiag_home() -> Path:
@@ -43,7 +44,7 @@ def source_files(data_dir: Path, umls_dir: Path | None, hpo_dir: Path) -> list[P
     files = [hpo_dir / "hp.obo", hpo_dir / "phenotype.hpoa", *curated.data_files(data_dir)]
     if umls_dir is not None:
         files += [Path(umls_dir) / n for n in RRF_FILES]
-    return files + sorted(_CODE.glob("*.py"))
+    return files + [_CODE / f"{m}.py" for m in BUILD_MODULES]
 
 
 def fingerprint(files: list[Path]) -> str:

@@ -101,7 +101,7 @@ def add_hpo(g: nx.DiGraph, terms: dict[str, hpo.Term], diseases: dict[str, hpo.D
                 g.add_edge(tid, p, rel="is_a")
     edges: dict[tuple[str, str], tuple[str, float]] = {}
     for d in diseases.values():
-        g.add_node(d.id, type="disease", label=d.name, synonyms=[], icd10=None, prior=HPO_PRIOR,
+        g.add_node(d.id, type="disease", label=d.name, synonyms=[], icd10=None, prior=HPO_PRIOR, prior_class="hpo",
                    sex="any", age=d.age, red_flag=False, must_not_miss=False, specialty="rare disease",
                    source="hpo")
         for a in d.annotations:
@@ -122,7 +122,7 @@ def add_curated(g: nx.DiGraph, layer: CuratedLayer) -> None:
     for specialty, c in layer.conditions:
         cid = f"curated:{c.id}"
         g.add_node(cid, type="disease", label=c.name, synonyms=c.synonyms, icd10=c.icd10, prior=PRIORS[c.prior],
-                   sex=c.sex, age=tuple(c.age), red_flag=c.red_flag, must_not_miss=c.must_not_miss,
+                   prior_class=c.prior, sex=c.sex, age=tuple(c.age), red_flag=c.red_flag, must_not_miss=c.must_not_miss,
                    specialty=specialty, source="curated")
         for r in c.findings:
             if r.id in g:
@@ -148,7 +148,7 @@ def add_umls(g: nx.DiGraph, umls: UmlsData) -> dict[str, str]:
             continue
         by_cui[c.cui] = c.cui
         if c.kind == "disease":
-            g.add_node(c.cui, type="disease", label=c.name, synonyms=c.synonyms, icd10=None, prior=UMLS_PRIOR,
+            g.add_node(c.cui, type="disease", label=c.name, synonyms=c.synonyms, icd10=None, prior=UMLS_PRIOR, prior_class="umls",
                        sex="any", age=None, red_flag=False, must_not_miss=False, specialty="", source="umls")
         else:
             kind = "test" if c.kind == "test" else "symptom"

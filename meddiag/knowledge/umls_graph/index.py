@@ -4,9 +4,10 @@ Diseases and findings get integer positions. Disease -> finding weights are stor
 finding as sparse columns (``ptr``/``dis``/``w``, CSR-style): ``direct`` holds the
 annotations as written, ``closure`` applies the HPO true-path rule (a disease annotated
 with a specific term also has every ancestor term, with the largest weight; ``src`` keeps
-the annotated term for the evidence path), ``negated`` holds the NOT edges. ``base`` is
-how often each finding turns up across all diseases, counting ``LEAK`` for a disease
-without the finding. The extraction lexicon (normalised token tuples -> finding id),
+the annotated term for the evidence path), ``negated`` holds the NOT edges. ``f_wsum``
+and ``f_count`` (the summed closure weight and the number of visible diseases with each
+finding) let the ranker compute how often a finding turns up across all diseases for
+any leak probability. The extraction lexicon (normalised token tuples -> finding id),
 the misspelling index and the disease-name index are compiled here as well.
 """
 
@@ -23,7 +24,6 @@ from meddiag.knowledge.umls_graph.text import key, name_key
 if TYPE_CHECKING:
     import networkx as nx
 
-LEAK = 0.03  # P(finding | disease) for a disease the sources do not link to the finding
 SEX_CODE = {"any": 0, "male": 1, "female": 2}
 _GENERIC = frozenset("abnormality abnormal disease disorder syndrome normal increased decreased high low "
                      "finding symptom sign problem history left right severe mild".split())
@@ -51,7 +51,7 @@ class Index:
     disease_pos: dict[str, int]
     d_name: list[str]
     d_icd10: list[str | None]
-    d_logprior: np.ndarray
+    d_prior_class: list[str]  # very_common .. very_rare (curated), hpo, umls
     d_age: np.ndarray  # (n, 2), nan when unknown
     d_sex: np.ndarray  # 0 any, 1 male, 2 female
     d_red: np.ndarray
@@ -72,7 +72,9 @@ class Index:
     negated: Sparse
     anc_ptr: np.ndarray
     anc_idx: np.ndarray  # strict ancestors of each finding (is-a), nearest first
-    base: np.ndarray
+    f_wsum: np.ndarray
+    f_count: np.ndarray
+    n_active: int
     lexicon: dict[str, str]  # space-joined normalised content tokens -> finding id
     max_phrase: int
     deletes: dict[str, str]  # misspelling index: token with one letter deleted -> space-joined tokens
@@ -222,8 +224,6 @@ def compile_index(g: nx.DiGraph) -> Index:
     act = ~hidden[closure.dis]
     sums = np.bincount(f_of[act], weights=closure.w[act], minlength=len(fids))
     counts = np.bincount(f_of[act], minlength=len(fids))
-    base = (sums + (n_act - counts) * LEAK) / max(n_act, 1)
-    base = np.clip(base, 1e-4, 0.9)
     degree = {f: len(direct[fpos[f]]) for f in fids}
     lexicon = _lexicon(g, fids, degree)
     vocab = frozenset(t for k in lexicon for t in k.split() if len(t) >= 5)
@@ -234,7 +234,7 @@ def compile_index(g: nx.DiGraph) -> Index:
     return Index(
         disease_ids=dids, disease_pos=dpos, d_name=[n["label"] for n in nodes],
         d_icd10=[n.get("icd10") for n in nodes],
-        d_logprior=np.log(np.array([n["prior"] for n in nodes], dtype=float)),
+        d_prior_class=[n.get("prior_class", n.get("source", "hpo")) for n in nodes],
         d_age=ages, d_sex=np.array([SEX_CODE[n.get("sex", "any")] for n in nodes], dtype=np.int8),
         d_red=np.array([bool(n.get("red_flag")) for n in nodes]),
         d_mnm=np.array([bool(n.get("must_not_miss")) for n in nodes]),
@@ -245,7 +245,8 @@ def compile_index(g: nx.DiGraph) -> Index:
         f_lay=[_lay_label(n) for n in fnodes], f_kind=[n.get("kind", "symptom") for n in fnodes],
         f_question=[n.get("question") for n in fnodes],
         direct=direct_s, closure=closure, negated=negated_s,
-        anc_ptr=a_ptr, anc_idx=np.array([x for a in anc for x in a], dtype=np.int32), base=base,
+        anc_ptr=a_ptr, anc_idx=np.array([x for a in anc for x in a], dtype=np.int32),
+        f_wsum=sums, f_count=counts, n_active=n_act,
         lexicon=lexicon, max_phrase=max((k.count(" ") + 1 for k in lexicon), default=1),
         deletes=_deletes(vocab), vocab=vocab, names=_names(g, dids),
         stats={"diseases": len(dids), "findings": len(fids), "edges": n_edges,

@@ -1,13 +1,15 @@
 """Diagnostic ranking over all diseases, with evidence paths, and the next best question.
 
-A disease's score is its log-odds: the log prior of its prevalence class, a demographic
-term (sex it cannot occur in, age outside its typical range), and one likelihood-ratio
-term per known finding. For a present finding ``f`` the likelihood ``P(f | d)`` is the
-disease's weight for ``f`` or for a more specific HPO term (true-path closure), or a
-parent annotation's weight times ``CHILD_DISCOUNT`` (the patient's specific finding
-supports a disease annotated with the general term), or ``LEAK`` when the sources do not
-link them; NOT edges set it to their small weight. The term added is
-``log(P(f|d) / base_f)``; an absent finding adds ``log((1 - P(f|d)) / (1 - base_f))``.
+A disease's score is its log-odds: the log prior of its prevalence class (times
+``prior_weight``), a demographic term (sex it cannot occur in, age outside its typical
+range), and one likelihood-ratio term per known finding. For a present finding ``f`` the
+likelihood ``P(f | d)`` is the disease's weight for ``f`` or for a more specific HPO term
+(true-path closure), or a parent annotation's weight times ``child_discount`` (the
+patient's specific finding supports a disease annotated with the general term), or
+``leak`` when the sources do not link them; NOT edges set it to their small weight. The
+term added is ``log(P(f|d) / base_f)`` (at most ``present_cap``); an absent finding adds
+``absent_weight * log((1 - P(f|d)) / (1 - base_f))``. ``base_f`` is the mean of
+``P(f|d)`` over all visible diseases. The parameters are ``params.RankParams``.
 Probabilities are a softmax over all diseases. Everything is vectorised over the
 precompiled sparse columns in ``index.Index``; networkx is not touched at query time.
 
@@ -18,27 +20,26 @@ kinds that are not yet known or asked.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from meddiag.knowledge.umls_graph.index import LEAK, Index
+from meddiag.knowledge.umls_graph.index import Index
+from meddiag.knowledge.umls_graph.params import RankParams, load_params
 from meddiag.schema import CaseState, Differential, Evidence, Hypothesis, Question
 
-CHILD_DISCOUNT = 0.5
-GENERAL_BASE = 0.3  # ancestors turning up this often are too general to lend support
-LOG_SEX_MISMATCH = math.log(1e-4)
-LOG_AGE_OUT = {"curated": math.log(0.05)}
-LOG_AGE_OUT_DEFAULT = math.log(0.3)
 MUST_NOT_MISS_WEIGHT = 3.0
 KIND_GROUPS = {"history": ("symptom", "risk", "history"), "exam": ("sign",), "test": ("test",)}
 PREGNANCY_FINDING = "local:pregnancy"
 
 
 class Ranker:
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, params: RankParams | None = None):
         self.ix = index
-        self._age_penalty = np.array([LOG_AGE_OUT.get(s, LOG_AGE_OUT_DEFAULT) for s in index.d_source])
+        self.params = prm = params or load_params()
+        self._age_penalty = np.array([prm.age_out_curated if s == "curated" else prm.age_out_other
+                                      for s in index.d_source])
+        self.logprior = prm.prior_weight * np.array([prm.log_prior[c] for c in index.d_prior_class])
+        n = max(index.n_active, 1)
+        self.base = np.clip((index.f_wsum + (index.n_active - index.f_count) * prm.leak) / n, 1e-4, 0.9)
         self._cache: dict[int, np.ndarray] = {}  # memo: finding -> P(f | every disease)
         self._terms: dict[tuple[int, str], np.ndarray] = {}  # memo: (finding, status) -> log-LR per disease
         n_f = len(index.finding_ids)
@@ -52,14 +53,15 @@ class Ranker:
         if p is not None:
             return p
         ix = self.ix
-        p = np.full(len(ix.disease_ids), LEAK, dtype=np.float64)
+        prm = self.params
+        p = np.full(len(ix.disease_ids), prm.leak, dtype=np.float64)
         anc = ix.ancestors(f)
         for a in anc:
-            if ix.base[a] >= GENERAL_BASE:
+            if self.base[a] >= prm.general_base:
                 continue
             sl = ix.direct.col(a)
             d = ix.direct.dis[sl]
-            p[d] = np.maximum(p[d], ix.direct.w[sl] * CHILD_DISCOUNT)
+            p[d] = np.maximum(p[d], ix.direct.w[sl] * prm.child_discount)
         sl = ix.closure.col(f)
         d = ix.closure.dis[sl]
         p[d] = np.maximum(p[d], ix.closure.w[sl])
@@ -73,7 +75,7 @@ class Ranker:
     def absent_likelihood(self, f: int) -> np.ndarray:
         """P(finding f absent | disease): the closure weight only (a missing child says little)."""
         ix = self.ix
-        p = np.full(len(ix.disease_ids), LEAK, dtype=np.float64)
+        p = np.full(len(ix.disease_ids), self.params.leak, dtype=np.float64)
         sl = ix.closure.col(f)
         p[ix.closure.dis[sl]] = ix.closure.w[sl]
         sl = ix.negated.col(f)
@@ -93,11 +95,11 @@ class Ranker:
         """The log-likelihood-ratio each disease gets from one known finding."""
         t = self._terms.get((f, status))
         if t is None:
-            b = self.ix.base[f]
+            b = self.base[f]
             if status == "present":
-                t = np.log(self.likelihood(f) / b)
+                t = np.minimum(np.log(self.likelihood(f) / b), self.params.present_cap)
             else:
-                t = np.log(self.absent_likelihood(f) / (1.0 - b))
+                t = self.params.absent_weight * np.log(self.absent_likelihood(f) / (1.0 - b))
             if len(self._terms) < 4096:
                 self._terms[(f, status)] = t
         return t
@@ -105,11 +107,11 @@ class Ranker:
     def scores(self, state: CaseState, terms: list[np.ndarray] | None = None) -> np.ndarray:
         """Log-odds of every disease; ``terms`` (if given) receives each known finding's term."""
         ix = self.ix
-        s = ix.d_logprior.copy()
+        s = self.logprior.copy()
         demo = state.demographics
         if demo.sex is not None:
             code = 1 if demo.sex == "male" else 2
-            s[(ix.d_sex != 0) & (ix.d_sex != code)] += LOG_SEX_MISMATCH
+            s[(ix.d_sex != 0) & (ix.d_sex != code)] += self.params.sex_mismatch
         if demo.age is not None:
             with np.errstate(invalid="ignore"):
                 out = (demo.age < ix.d_age[:, 0] - 0.5) | (demo.age > ix.d_age[:, 1] + 0.5)
@@ -214,7 +216,7 @@ class Ranker:
         ix = self.ix
         col = np.full(len(ix.disease_ids), -1)
         col[dis] = np.arange(len(dis))
-        lik = np.full((len(cands), len(dis)), LEAK)
+        lik = np.full((len(cands), len(dis)), self.params.leak)
         for sp in (ix.closure, ix.negated):  # gather only the candidates' columns
             starts, lens = sp.ptr[cands], sp.ptr[cands + 1] - sp.ptr[cands]
             pos = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())

@@ -1,0 +1,53 @@
+"""The ranking parameters, with their calibrated values read from ``params.json``.
+
+The defaults below are the calibrated values (``benchmarks/calibrate_kg.py`` searches them
+on the tune half of the CRAFT-MD vignettes and writes ``params.json`` next to this file;
+keep both in sync). ``load_params`` returns the file's values over the defaults, or the
+defaults alone when the file is missing. Every parameter is read at query time, so the
+cached graph does not depend on them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+PARAMS_FILE = Path(__file__).parent / "params.json"
+
+
+class RankParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # log prior probability of each prevalence class (curated), of an HPO disease and of a UMLS-only one
+    log_prior: dict[str, float] = {
+        "very_common": -3.51, "common": -4.61, "uncommon": -6.21, "rare": -8.52, "very_rare": -10.41,
+        "hpo": -13.12, "umls": -11.51,
+    }
+    prior_weight: float = 1.0  # how strongly the prior counts against the likelihood terms
+    leak: float = 0.03  # P(finding | disease) when no source links them
+    child_discount: float = 0.5  # a parent annotation supports the patient's more specific finding at w * this
+    general_base: float = 0.3  # ancestors turning up this often are too general to lend support
+    absent_weight: float = 1.0  # multiplier on the term of an absent finding
+    present_cap: float = 50.0  # largest log-likelihood ratio one present finding can add
+    sex_mismatch: float = -9.21  # log-odds for a sex the disease cannot occur in
+    age_out_curated: float = -3.0  # log-odds for an age outside a curated condition's range
+    age_out_other: float = -1.2
+    unknown_choice: float = -1.0  # mcq: log-odds (relative to the named choices' mean) of an unnamed choice
+
+    def with_(self, **changes) -> "RankParams":
+        return self.model_copy(update=changes)
+
+
+def load_params(path: Path = PARAMS_FILE) -> RankParams:
+    if not path.is_file():
+        return RankParams()
+    try:
+        return RankParams.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    except Exception as exc:  # a malformed file: say which, on one line
+        raise ValueError(f"{path.name}: not valid ranking parameters ({str(exc).splitlines()[0]})") from None
+
+
+def save_params(params: RankParams, path: Path = PARAMS_FILE) -> None:
+    path.write_text(json.dumps(params.model_dump(), indent=2) + "\n", encoding="utf-8")
