@@ -177,3 +177,10 @@ def test_custom_rule_file(tmp_path: Path) -> None:
     rules = load_rules(path)
     assert [f.rule for f in assess("my ear is itchy and I have itchy earlobes", rules=rules).flags] == ["itchy_ear"]
     assert assess("no itchy ears", rules=rules).level == "routine"
+
+
+def test_a_right_lower_lobe_is_not_a_right_lower_abdomen() -> None:
+    """Chest findings with a fever must not fire the appendicitis rule (a pneumonia case did once)."""
+    text = "Chest x-ray: right lower lobe consolidation. Temperature 38.9. It hurts when I cough."
+    assert "abdominal_pain_severe" not in {f.rule for f in assess(text).flags}
+    assert "abdominal_pain_severe" in {f.rule for f in assess("It started around my belly button and moved to the lower right side of my tummy, and I have a fever.").flags}
