@@ -74,13 +74,39 @@ async def ours_call(client: LlamaCppClient, prompt: str, max_tokens: int, mode: 
     return (await client.create(messages, json_output=json_output, extra_create_args=extra)).content  # type: ignore[return-value]
 
 
-def orchestrator_overhead() -> dict[str, float] | None:
-    """HOOK for the orchestrator part of this benchmark (ms per turn without a model).
+def orchestrator_overhead(rounds: int = 3) -> dict[str, float] | None:
+    """Milliseconds per doctor turn of the orchestrator itself: a consultation with no model.
 
-    Left for the orchestrator's owner: run a scripted consultation and return
-    ``{"ms_per_turn": ...}``; None prints "n/a" in the table.
+    Each bundled scenario is played by the simulated patient on the scripted (model-free)
+    backend; the first pass warms caches and is not counted. What is timed is everything a
+    turn does besides the model: extraction, ranking, next question, red-flag screen,
+    critic review, events.
     """
-    return None
+    from meddiag.knowledge.umls_graph import load_graph
+    from meddiag.models import ScriptedClient
+    from meddiag.orchestrator import Consultation, ConsultationConfig
+    from meddiag.simulation.case import bundled_scenarios, load_scenario
+    from meddiag.simulation.patient import SimulatedPatient
+
+    graph = load_graph()
+    cases = [load_scenario(n) for n in bundled_scenarios()]
+
+    async def play(case) -> tuple[float, int]:
+        consultation = Consultation(ConsultationConfig(max_turns=12, stop_on_emergency=False),
+                                    model=ScriptedClient(), graph=graph)
+        start = time.perf_counter()
+        turns = 0
+        async for event in consultation.run(SimulatedPatient(case, graph)):
+            turns += event.type == "utterance" and event.turn.role == "doctor"
+        return time.perf_counter() - start, turns
+
+    per_turn: list[float] = []
+    for r in range(rounds + 1):
+        for case in cases:
+            seconds, turns = asyncio.run(play(case))
+            if r:
+                per_turn.append(1000 * seconds / max(turns, 1))
+    return {"ms_per_turn": statistics.median(per_turn), "ms_per_turn_max": max(per_turn)}
 
 
 def main() -> int:

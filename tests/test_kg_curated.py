@@ -13,7 +13,7 @@ import pytest
 
 from meddiag.knowledge.umls_graph import curated, extract, hpo
 from meddiag.knowledge.umls_graph.graph import _descendants
-from meddiag.knowledge.umls_graph.lay import LAY_PHRASES
+from meddiag.knowledge.umls_graph.lay import CLINICAL_PHRASES, LAY_PHRASES
 from meddiag.knowledge.umls_graph.paths import hpo_data_dir
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -87,12 +87,13 @@ def test_condition_ids_unique_across_files():
 
 
 def test_builtin_tables_use_current_hpo_terms(terms, phenotype_ids):
-    ids = set(LAY_PHRASES)
+    ids = set(LAY_PHRASES) | set(CLINICAL_PHRASES) | set(extract._IGNORE)
     ids |= {v for k, v in vars(extract).items() if isinstance(v, str) and re.fullmatch(r"HP:\d{7}", v)}
+    ids |= {f for row in extract._LABS.values() for f in (row[2], row[4]) if f}
     ids |= set(hpo.FREQUENCY_TERMS) | set(hpo.ONSET_AGES) | {hpo.ROOT_PHENOTYPE, hpo.ROOT_HISTORY}
     missing = sorted(i for i in ids if i not in terms)
     assert not missing, f"not current terms in hp.obo: {missing}"
-    lost = sorted(i for i in set(LAY_PHRASES) if i not in phenotype_ids)
+    lost = sorted(i for i in set(LAY_PHRASES) | set(CLINICAL_PHRASES) if i not in phenotype_ids)
     assert not lost, f"lay phrases for terms outside the phenotype tree: {lost}"
 
 

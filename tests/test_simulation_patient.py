@@ -93,12 +93,14 @@ def test_formal_terms_are_said_in_lay_words_when_the_concept_is_kept(cases, grap
 
 def test_the_model_phrasing_is_used_only_when_it_adds_nothing(cases, graph):
     case = cases[0]
-    grounded = "I have difficulty climbing stairs."
+    q = "Any difficulty walking up stairs?"
+    grounded = SimulatedPatient(case, graph).grounded(q)
+    assert "stairs" in grounded
     faithful = "Climbing the stairs has been hard for me."
     script = [faithful, "Climbing stairs is hard and I have a fever.", "I think I have myasthenia gravis.",
               "I have had it for 12 weeks."]
     patient = SimulatedPatient(case, graph, model=ScriptedClient(script))
-    answers = [asyncio.run(patient.reply("Do you have trouble climbing stairs?")) for _ in script]
+    answers = [asyncio.run(patient.reply(q)) for _ in script]
     assert answers[0] == faithful
     assert answers[1:] == [grounded] * 3  # adds a finding, names the diagnosis, adds a number
     assert patient.rephrased == 1

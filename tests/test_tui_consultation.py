@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
 from textual.widgets import Button, Input, RichLog
 
 from meddiag.sessions import SessionStore
@@ -221,3 +220,39 @@ def test_help_settings_theme_and_an_unloadable_model(graph, tmp_path):
             assert app.finished is not None and app.finished.reason == "turn_budget"
 
     asyncio.run(go())
+
+
+def test_quit_mid_consultation_and_resume_in_the_tui(graph, tmp_path):
+    store = SessionStore(tmp_path / "sessions.db")
+    first = make_app(graph, store, max_turns=4)
+
+    async def quit_early():
+        async with first.run_test(size=(80, 24)) as pilot:
+            await settle(first, pilot)
+            await say(first, pilot, "I have had a cough and fever for 3 days")
+            await say(first, pilot, "yes")
+            shown = bubbles(first)
+            await pilot.press("ctrl+q")
+        return shown
+
+    shown = asyncio.run(quit_early())
+    sid = first.session.info.id
+    assert store.info(sid).status == "active"
+    session = ChatSession(ChatOptions(resume=sid[:6]), store, graph=graph)
+    assert session.options.model == "scripted" and session.options.max_turns == 4
+    again = ChatApp(session, reveal=0.0)
+
+    async def resume():
+        async with again.run_test(size=(80, 24)) as pilot:
+            await settle(again, pilot)
+            assert bubbles(again)[: len(shown)] == shown, "every turn before the quit is back"
+            assert again.query_one(DifferentialPanel).hypotheses
+            await say(again, pilot, "no")
+            await pilot.press("f8")
+            await settle(again, pilot)
+            return bubbles(again)
+
+    after = asyncio.run(resume())
+    assert after[len(shown)] == ("patient", "no"), "it continues with the question left open"
+    record = store.load(sid)
+    assert record.info.status == "finished" and [(t.role, t.text) for t in record.turns] == after

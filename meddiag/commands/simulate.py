@@ -14,7 +14,7 @@ def register(sub) -> None:
     p.add_argument("--scenario", required=True, help="bundled scenario name or path to a scenario YAML")
     p.add_argument("--model", default="local", help="model spec: local, gguf:PATH, openai:MODEL[@URL], scripted")
     p.add_argument("--max-turns", type=int, default=12, help="history questions at most (default 12)")
-    p.add_argument("--threads", type=int, default=None, help="CPU threads for local models")
+    p.add_argument("--threads", type=int, default=None, help="CPU threads for local models (default: all cores but one)")
     p.add_argument("--json", action="store_true", help="print one JSON result object at the end")
     p.add_argument("--summary", metavar="PATH", help="write the SOAP note (PATH.md) and FHIR R4 bundle (PATH.fhir.json)")
     p.set_defaults(func=run)

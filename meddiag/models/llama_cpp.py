@@ -91,10 +91,15 @@ def _check_gguf(path: Path) -> None:
             raise ModelLoadError(f"not a GGUF model file (bad magic bytes): {path}")
 
 
+def default_threads() -> int:
+    """All cores but one: the event loop, the graph and the terminal keep a core (1 on a 1-2 core machine)."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
 def shared_model(path: str | os.PathLike[str], *, n_ctx: int = DEFAULT_N_CTX, n_threads: int | None = None, n_gpu_layers: int = 0) -> SharedModel:
     """Load (once per process) and return the shared model for these parameters."""
     file = Path(path).expanduser().resolve()
-    threads = n_threads or os.cpu_count() or 1
+    threads = n_threads or default_threads()
     key = (str(file), n_ctx, threads, n_gpu_layers)
     with _MODELS_LOCK:
         if key in _MODELS:

@@ -2,11 +2,12 @@
 
 A match is the same graph disease (through synonyms and abbreviations, also after
 dropping a parenthesis such as "(PML)" or using it alone), or a subtype of the answer; a
-supertype is not a match. Subtypes come from the graph's is-a, except a link that only an
-"unspecified" ICD-10-CM code read as its whole category could make (see :func:`subtype`). Without a graph node for either name, the normalised strings
-must be equal. :class:`Judge` adds an optional LLM judge for names the graph cannot
+supertype is not a match. When the graph names both, it alone decides; otherwise the
+normalised strings must be equal. Subtypes come from the graph's is-a, except a link
+that only an "unspecified" ICD-10-CM code read as its whole category could make (see
+:func:`subtype`). :class:`Judge` adds an optional LLM judge for names the graph cannot
 settle; its reply is normalised ("Yes." and "yes, they are" are yes) and anything that is
-not a clear yes or no counts as no.
+not a clear yes counts as no.
 """
 
 from __future__ import annotations
@@ -48,12 +49,10 @@ def matches(predicted: str, answer: str, graph, predicted_id: str | None = None)
     """True when ``predicted`` names the answer or a subtype of it."""
     if not predicted or not answer:
         return False
-    if {normalise(v) for v in variants(predicted)} & {normalise(v) for v in variants(answer)}:
-        return True
     p, a = predicted_id or disease_id(predicted, graph), disease_id(answer, graph)
-    if p is None or a is None:
-        return False
-    return p == a or subtype(p, a, graph, predicted, answer)
+    if p is not None and a is not None:  # the graph knows both: it decides ("Cushing disease" is not
+        return p == a or subtype(p, a, graph, predicted, answer)  # "Cushing syndrome", though both normalise alike)
+    return bool({normalise(v) for v in variants(predicted)} & {normalise(v) for v in variants(answer)})
 
 
 def subtype(p: str, a: str, graph, predicted: str = "", answer: str = "") -> bool:

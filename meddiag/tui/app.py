@@ -73,6 +73,7 @@ class ScreenHuman:
 class ChatApp(App[int]):
     CSS_PATH = "chat.tcss"
     TITLE = "meddiag"
+    AUTO_FOCUS = "#answer"
     BINDINGS = [
         Binding("f1", "help", "Help"),
         Binding("f2", "settings", "Settings"),
@@ -148,6 +149,8 @@ class ChatApp(App[int]):
         conversation = self.query_one(Conversation)
         trace = self.query_one(TracePanel)
         if isinstance(event, Utterance):
+            if self.session.options.role == "doctor" and event.turn.role == "patient":
+                self.questions += 1  # the user's questions, in OSCE practice
             self._draft.clear()
             trace.draft("")
             conversation.add(event.turn, live=event.turn.index >= len(self.session.resumed))
@@ -194,8 +197,8 @@ class ChatApp(App[int]):
         elif isinstance(event, Finished):
             self.finished = event
             conversation.typing("")
-            self.status(f"Finished ({event.reason.replace('_', ' ')}). "
-                        f"Transcript: meddiag sessions show {self.session.info.id}")
+            hint = f" · meddiag sessions show {self.session.info.id}" if self.session.persistent else ""
+            self.status(f"Finished ({event.reason.replace('_', ' ')}){hint}")
             return
         if self.finished is None:
             self.status(self._progress(event))
@@ -250,7 +253,7 @@ class ChatApp(App[int]):
         if self.finished is None:
             if self.session.options.role == "watch":
                 self.workers.cancel_group(self, "consultation")
-                self.status("Stopped. Resume with: meddiag chat --resume " + self.session.info.id)
+                self.status(f"Stopped · resume: meddiag chat --resume {self.session.info.id}")
             else:
                 self.human.lines.put_nowait(None)
 

@@ -17,7 +17,7 @@ from typing import AsyncIterator
 from pydantic import BaseModel, Field
 
 from meddiag.models import ModelError, ModelSpecError, ScriptedClient, load_model
-from meddiag.schema import Event
+from meddiag.schema import Event, Turn
 from meddiag.sessions import ChatRole, SessionError, SessionInfo, SessionStore
 
 
@@ -63,7 +63,7 @@ class ChatSession:
 
     def __init__(self, options: ChatOptions, store: SessionStore, graph=None, session_id: str | None = None) -> None:
         self.store = store
-        self.resumed = []
+        self.resumed: list[Turn] = []  # the stored turns of a resumed session
         if options.resume:
             info = store.info(options.resume)
             if info.status == "finished":
@@ -73,9 +73,11 @@ class ChatSession:
                                                  "model": options.model if "model" in options.model_fields_set
                                                  else info.model})
             self.resumed = store.turns(info.id)
-            store.reset_events(info.id)
         if options.role != "patient" and not options.scenario:
-            raise SessionError(f"the {options.role} role needs --scenario NAME (see `meddiag scenarios`)")
+            from meddiag.simulation.case import bundled_scenarios
+
+            names = ", ".join(bundled_scenarios())
+            raise SessionError(f"the {options.role} role needs --scenario NAME (bundled: {names})")
         self.options = options
         self.case = None
         if options.scenario:
@@ -94,11 +96,18 @@ class ChatSession:
                                      session_id=session_id)
         self.engine = None
 
+    @property
+    def persistent(self) -> bool:
+        """False for ``--no-log`` (nothing on disk to show or resume later)."""
+        return self.store.path != ":memory:"
+
     def start(self, model, human) -> AsyncIterator[Event]:
         """The recorded event stream; ``model`` is a loaded client (None: scripted)."""
         o = self.options
         if model is None:
             model = ScriptedClient()
+        if self.resumed:
+            self.store.reset_events(self.info.id)  # the replay records them again
         if o.role == "doctor":
             from meddiag.tui.practice import Practice
 

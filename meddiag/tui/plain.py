@@ -47,10 +47,10 @@ async def run_plain(session: ChatSession, model, out: TextIO = sys.stdout, inp: 
     labels = {**LABELS[role], "examiner": "Examiner", "system": "Note"}
     echo = not inp.isatty()
     info = session.info
+    resume = f"; resume with: meddiag chat --resume {info.id}" if session.persistent else " (not saved)"
     print(f"# meddiag chat — session {info.id}, model {session.options.model}"
           f"{f', scenario {session.options.scenario}' if session.options.scenario else ''}. "
-          f"Not a doctor. End of input ends the consultation; "
-          f"resume with: meddiag chat --resume {info.id}", file=out, flush=True)
+          f"Not a doctor. End of input ends the consultation{resume}", file=out, flush=True)
     leading, warned = None, False
     async for event in session.start(model, LineHuman(inp)):
         if isinstance(event, Utterance):
@@ -80,5 +80,7 @@ async def run_plain(session: ChatSession, model, out: TextIO = sys.stdout, inp: 
                   file=out)
             for n, h in enumerate(event.differential.top(5), 1):
                 print(f"  {n}. {h.name} [{h.icd10 or '-'}] {h.probability:.0%}", file=out)
-            print(f"Transcript: meddiag sessions show {info.id}", file=out, flush=True)
+            if session.persistent:
+                print(f"Transcript: meddiag sessions show {info.id}", file=out)
+            out.flush()
     return 0

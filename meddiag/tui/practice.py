@@ -19,6 +19,7 @@ from typing import AsyncIterator, Protocol
 from meddiag.agents.kg_reasoner import KGReasoner, ReasonRequest
 from meddiag.agents.safety_critic import SafetyCritic
 from meddiag.schema import (
+    AgentMessage,
     CaseState,
     Differential,
     DifferentialUpdated,
@@ -139,6 +140,7 @@ class Practice:
         self.state, self.differential = result.state, result.differential
         if result.new:
             yield FindingsUpdated(new=result.new, state=self.state)
+            yield AgentMessage(sender="kg_reasoner", recipient="trainee", content="; ".join(result.trace))
         yield DifferentialUpdated(differential=self.differential)
 
     def _matches(self, name: str) -> bool:

@@ -19,6 +19,9 @@ def case_from_text(kg, text: str) -> CaseState:
     """A case state holding the demographics and findings stated in text."""
     state = CaseState(demographics=kg.demographics(text), chief_complaint=text[:200])
     for c in kg.extract(text):
+        had = state.findings.get(c.id)
+        if had is not None and had.status == "present" and c.polarity != "present":
+            continue  # "history of hypertension ... BP 118/76": the stated finding stands
         state.update(Finding(id=c.id, label=c.label, status=_STATUS[c.polarity], source="intake",
                              span=c.span, text=c.text, value=c.value, unit=c.unit))
     return state

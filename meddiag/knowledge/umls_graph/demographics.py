@@ -36,7 +36,9 @@ _SHORT_SEX = re.compile(r"\b(?:\d{1,2}|\d{1,3}\s*(?:yo|y/o))\s*([mf])\b", re.I)
 _SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
 _HE = re.compile(r"\b(he|him|his|himself)\b", re.I)
 _PREGNANT = re.compile(r"\b(pregnant|pregnancy|gestation|gravid|weeks pregnant|expecting a baby|g\d+p\d+)\b", re.I)
-_NOT_PREGNANT = re.compile(r"\b(not|never been|isn't|no chance of being|non)[\s-]+(?:currently\s+)?pregnan", re.I)
+_NOT_PREGNANT = re.compile(r"\b(?:(?:not|never been|isn't|no chance of being|non)[\s-]+(?:currently\s+)?pregnan|"
+                           r"pregnancy test (?:is|was|came back|returned) negative|negative (?:urine |serum )?"
+                           r"(?:pregnancy test|hcg|(?:β|beta)[\s-]?hcg))", re.I)
 
 
 def demographics(text: str) -> Demographics:

@@ -44,6 +44,10 @@ _SKIP = frozenset(  # words that may sit between a trigger and its concept ("don
     "any a an experienced noticed having currently really".split()
 )
 _SENTENCE = re.compile(r"[.;:?!\n]")
+_LIST_OR = frozenset(("or", "nor"))
+_POST_GAP = frozenset("test tests result results screen screening culture cultures study studies level levels came "
+                      "back was is were are been".split())
+_IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322"})  # "past medical history", "family history", "healthy"
 
 
 def _phrases(items: list[str]) -> list[tuple[str, ...]]:
@@ -55,6 +59,31 @@ _NEG_PRE_T, _NEG_POST_T, _UNC_T, _PSEUDO_T = map(_phrases, (_NEG_PRE, _NEG_POST,
 _RAW = re.compile(r"[a-z0-9]+(?:'[a-z]+)?", re.IGNORECASE)
 
 # ----------------------------------------------------------------------------- vitals and labs
+
+# name -> (pattern words, low threshold, finding below, high threshold, finding above); values in US units
+_LABS: dict[str, tuple[str, float | None, str | None, float | None, str | None]] = {
+    "lipase": (r"lipase", None, None, 180, "HP:0032932"),
+    "amylase": (r"amylase", None, None, 150, "HP:0410288"),
+    "creatinine": (r"(?:serum )?creatinine|\bcr", None, None, 1.4, "HP:0003259"),
+    "bun": (r"bun|blood urea nitrogen|urea nitrogen", None, None, 25, "HP:0003138"),
+    "retic": (r"reticulocytes?(?: count)?|retic(?:ulocyte)? count", 0.6, "HP:0001896", 2.5, "HP:0001923"),
+    "mcv": (r"mcv|mean corpuscular volume", 79.5, "HP:0025066", 100.5, "HP:0005518"),
+    "hct": (r"hematocrit|haematocrit|hct", None, None, 54, "HP:0001901"),
+    "calcium": (r"(?:serum )?calcium|ca2\+|ca", 8.3, "HP:0002901", 10.6, "HP:0003072"),
+    "alt": (r"alt|ast|alanine aminotransferase|aspartate aminotransferase", None, None, 60, "HP:0002910"),
+    "bili": (r"(?:total )?bilirubin", None, None, 1.4, "HP:0002904"),
+    "alp": (r"alkaline phosphatase|alk phos|alp", None, None, 150, "HP:0003155"),
+    "ck": (r"creatine kinase|cpk|ck", None, None, 400, "HP:0003236"),
+    "tsh": (r"tsh|thyroid[- ]stimulating hormone", 0.3, "HP:0031098", 5.0, "HP:0002925"),
+    "esr": (r"esr|erythrocyte sedimentation rate", None, None, 30, "HP:0003565"),
+    "ferritin": (r"ferritin", None, None, 400, "HP:0003281"),
+    "hco3": (r"hco3-?|bicarbonate", 20, "HP:0032066", None, None),
+    "albumin": (r"(?:serum )?albumin", 3.3, "HP:0003073", None, None),
+    "ldh": (r"ldh|lactate dehydrogenase", None, None, 300, "HP:0025435"),
+    "a1c": (r"hba1c|hemoglobin a1c|haemoglobin a1c|a1c", None, None, 6.4, "HP:0040217"),
+}
+_LAB_NAMES = {name: v[0] for name, v in _LABS.items()}
+PANCYTOPENIA = "HP:0001876"
 
 _NUM = r"(\d{1,3}(?:[.,]\d+)?)"
 _VITALS = [
@@ -73,23 +102,31 @@ _VITALS = [
     ("glucose", re.compile(r"\b(?:blood )?(?:glucose|sugar|bg|bsl)\s*(?:of|is|was|:|=)?\s*" + _NUM
                            + r"\s*(mg/dl|mmol/l|mmol)?", re.I)),
     ("hb", re.compile(r"\b(?:hb|hgb|ha?emoglobin)\s*(?:of|is|was|:|=)?\s*" + _NUM + r"\s*(g/dl|g/l)?", re.I)),
-    ("wbc", re.compile(r"\b(?:wbc|white (?:blood )?(?:cell )?count|white cells?|leukocytes?)\s*(?:of|is|was|:|=)?\s*"
-                       r"(\d{1,3}(?:[.,]\d+)?)", re.I)),
-    ("plt", re.compile(r"\b(?:plt|platelets?(?: count)?)\s*(?:of|is|was|:|=)?\s*(\d{1,3}(?:[.,]\d+)?)", re.I)),
+    ("wbc", re.compile(r"\b(?:wbc|white (?:blood )?(?:cell )?count|white cells?|leukocytes?(?: count)?)\s*(?:of|is|was|:|=)?\s*"
+                       r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)", re.I)),
+    ("plt", re.compile(r"\b(?:plts?|platelets?(?: count)?)\s*(?:of|is|was|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)",
+                       re.I)),
+    *[(name, re.compile(r"\b(?:" + words + r")\s*(?:level|concentration|count)?\s*(?:of|is|was|:|=)?\s*"
+                        r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)\s*(%|mg/dl|g/dl|u/l|iu/l|fl|mmol/l|meq/l|µiu/ml|"
+                        r"miu/l|mu/l|ng/ml|mm/h|mm/hr|sec|s)?", re.I))
+      for name, words in _LAB_NAMES.items()],
     ("na", re.compile(r"\b(?:na|sodium)\s*(?:of|is|was|:|=)?\s*(\d{2,3})\b", re.I)),
     ("k", re.compile(r"\b(?:k|potassium)\s*(?:of|is|was|:|=)?\s*(\d(?:\.\d+)?)\b", re.I)),
 ]
+
 
 FEVER, HYPOTHERMIA = "HP:0001945", "HP:0002045"
 TACHY, BRADY = "HP:0001649", "HP:0001662"
 HTN, HYPOTN = "HP:0000822", "HP:0002615"
 TACHYPNEA, BRADYPNEA, HYPOXEMIA = "HP:0002789", "HP:0046507", "HP:0012418"
 HYPERGLY, HYPOGLY, ANEMIA = "HP:0003074", "HP:0001943", "HP:0001903"
-LEUKOCYTOSIS, LEUKOPENIA, THROMBOCYTOPENIA = "HP:0001974", "HP:0001882", "HP:0001873"
+LEUKOCYTOSIS, LEUKOPENIA, THROMBOCYTOPENIA, THROMBOCYTOSIS = "HP:0001974", "HP:0001882", "HP:0001873", "HP:0001894"
 HYPONATREMIA, HYPERNATREMIA, HYPOKALEMIA, HYPERKALEMIA = "HP:0002902", "HP:0003228", "HP:0002900", "HP:0002153"
 
 
 def _num(s: str) -> float:
+    if re.fullmatch(r"\d{1,3}(?:,\d{3})+", s):  # a thousands separator: 26,300
+        return float(s.replace(",", ""))
     return float(s.replace(",", "."))
 
 
@@ -139,6 +176,23 @@ def _vital_findings(kind: str, m: re.Match) -> tuple[list[tuple[str, str]], floa
         unit = (g[1] or "").lower()
         gdl = v / 10 if unit == "g/l" or v > 30 else v
         return [(ANEMIA, "present" if gdl < 11.5 else "absent")], v, unit or "g/dL"
+    if kind in _LABS:
+        _, lo, below, hi, above = _LABS[kind]
+        unit = (g[1] or "").lower() if len(g) > 1 else ""
+        if kind == "calcium" and unit.startswith("mmol"):
+            v4 = v * 4.0
+        elif kind == "creatinine" and v > 30:  # µmol/L
+            v4 = v / 88.4
+        else:
+            v4 = v
+        out = []
+        if below and lo is not None and v4 < lo:
+            out.append((below, "present"))
+        if above and hi is not None and v4 > hi:
+            out.append((above, "present"))
+        if not out:
+            out = [(f, "absent") for f in (below, above) if f]
+        return out, v, unit or ""
     if kind == "wbc":
         k = v / 1000 if v >= 300 else v
         out = [(LEUKOCYTOSIS, "present" if k > 11 else "absent")]
@@ -147,7 +201,8 @@ def _vital_findings(kind: str, m: re.Match) -> tuple[list[tuple[str, str]], floa
         return out, v, "10^9/L"
     if kind == "plt":
         k = v / 1000 if v >= 2000 else v
-        return [(THROMBOCYTOPENIA, "present" if k < 150 else "absent")], v, "10^9/L"
+        return [(THROMBOCYTOPENIA, "present" if k < 150 else "absent"),
+                (THROMBOCYTOSIS, "present" if k > 450 else "absent")], v, "10^9/L"
     if kind == "na":
         if not 100 <= v <= 180:
             return [], v, "mmol/L"
@@ -235,18 +290,29 @@ class Extractor:
         while lo > 0 and not breaks(lo):
             lo -= 1
         before = words[lo:start]
+        clause_end = end
+        while clause_end < len(words) and not breaks(clause_end):
+            clause_end += 1
 
-        def in_scope(e: int) -> bool:  # no terminator between the trigger's end and the concept
+        def in_scope(e: int) -> bool:
+            """No terminator between the trigger's end and the concept; a comma between them
+            continues the scope only through a list closed by "or"/"nor" ("denies fever,
+            chills or cough"), not into the next statement ("no hives, swelling of the lips")."""
             rest = before[e:]
             j = 0
             while j < len(rest) and rest[j] in _SKIP:
                 j += 1
-            return not any(w in _TERMINATORS for w in rest[j:])
+            if any(w in _TERMINATORS for w in rest[j:]):
+                return False
+            if e < len(before) and "," in text[raw[lo + e - 1].end():raw[start].start()]:
+                return any(w in _LIST_OR for w in words[lo + e:clause_end])
+            return True
 
         unc = [(s, e) for s, e in self._triggers(before, _UNC_T) if in_scope(e)]
         pseudo = {s for s, _ in self._triggers(before, _PSEUDO_T)}
         neg = [(s, e) for s, e in self._triggers(before, _NEG_PRE_T)
-               if s not in pseudo and in_scope(e) and not any(us <= s < ue for us, ue in unc)]
+               if s not in pseudo and in_scope(e) and not any(us <= s < ue for us, ue in unc)
+               and (before[s:e] != ["non"] or e == len(before))]  # "non-bloody vomiting": vomiting stays
         if unc or neg:
             last_unc = max((e for _, e in unc), default=-1)
             last_neg = max((e for _, e in neg), default=-1)
@@ -256,7 +322,7 @@ class Extractor:
             hi += 1
         after = words[end:hi]
         j = 0
-        while j < len(after) and after[j] in _SKIP:
+        while j < len(after) and (after[j] in _SKIP or after[j] in _POST_GAP):  # "pregnancy test was negative"
             j += 1
         if any(tuple(after[j:j + len(p)]) == p for p in _NEG_POST_T):
             return "absent"
@@ -287,6 +353,8 @@ class Extractor:
         out = list(measured)
         seen = {(c.id, c.polarity) for c in measured}
         for fid, a, b in self._matches(toks):
+            if fid in _IGNORE:
+                continue
             s, e = toks[a][1], toks[b - 1][2]
             if any(s < se and ss < e for ss, se in spans):
                 continue
@@ -296,5 +364,10 @@ class Extractor:
             seen.add((fid, pol))
             out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
                                span=(s, e), text=text[s:e]))
+        present = {c.id for c in out if c.polarity == "present"}
+        if {ANEMIA, LEUKOPENIA, THROMBOCYTOPENIA} <= present and PANCYTOPENIA in self.ix.finding_pos:
+            first = next(c for c in out if c.id == ANEMIA)
+            out.append(Concept(id=PANCYTOPENIA, label=self.ix.f_label[self.ix.finding_pos[PANCYTOPENIA]],
+                               polarity="present", span=first.span, text=first.text))
         out.sort(key=lambda c: c.span or (0, 0))
         return out

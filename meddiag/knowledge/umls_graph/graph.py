@@ -25,6 +25,7 @@ import networkx as nx
 
 from meddiag.knowledge.umls_graph import hpo
 from meddiag.knowledge.umls_graph.curated import CuratedLayer
+from meddiag.knowledge.umls_graph.text import name_key
 from meddiag.knowledge.umls_graph.umls_rrf import UmlsData
 
 PRIORS = {  # prevalence class -> prior probability of the condition in a consultation
@@ -116,6 +117,12 @@ def add_hpo(g: nx.DiGraph, terms: dict[str, hpo.Term], diseases: dict[str, hpo.D
 
 
 def add_curated(g: nx.DiGraph, layer: CuratedLayer) -> None:
+    """Curated findings and conditions; an HPO disease a condition cross-references or shares a
+    name with becomes ``same_as`` it and is hidden from ranking (not counted twice)."""
+    hpo_names: dict[str, list[str]] = {}
+    for nid, data in g.nodes(data=True):
+        if data.get("type") == "disease" and data.get("source") == "hpo":
+            hpo_names.setdefault(name_key(data["label"]), []).append(nid)
     for lf in layer.local_findings.values():
         g.add_node(lf.id, type=node_type(lf.kind), kind=lf.kind, label=lf.name, synonyms=lf.synonyms, lay=[],
                    cui=[], snomed=[], question=lf.question, source="curated")
@@ -127,10 +134,12 @@ def add_curated(g: nx.DiGraph, layer: CuratedLayer) -> None:
         for r in c.findings:
             if r.id in g:
                 g.add_edge(cid, r.id, rel="has_finding" if r.w > 0.02 else "not_finding", w=r.w)
-        for x in c.xrefs:
-            if x in g:
-                g.add_edge(cid, x, rel="same_as")
-                g.nodes[x]["hidden"] = True
+        same = {x for x in c.xrefs if x in g}
+        for n in (c.name, *c.synonyms):  # an HPO disease of the same name is the same condition
+            same.update(hpo_names.get(name_key(n), ()))
+        for x in sorted(same):
+            g.add_edge(cid, x, rel="same_as")
+            g.nodes[x]["hidden"] = True
 
 
 def add_umls(g: nx.DiGraph, umls: UmlsData) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from meddiag.knowledge.umls_graph.lay import LAY_PHRASES
+from meddiag.knowledge.umls_graph.lay import CLINICAL_PHRASES, LAY_PHRASES
 from meddiag.knowledge.umls_graph.text import key, name_key
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ def _lexicon(g: nx.DiGraph, fids: list[str], degree: dict[str, int]) -> dict[str
             offer(s, fid, 2, False)
         for s in data.get("synonyms") or ():
             offer(s, fid, 1 if curated else 3, curated)
-        for s in LAY_PHRASES.get(fid, ()):
+        for s in (*LAY_PHRASES.get(fid, ()), *CLINICAL_PHRASES.get(fid, ())):
             offer(s, fid, 1, True)
     return {" ".join(k): v[1] for k, v in best.items()}
 

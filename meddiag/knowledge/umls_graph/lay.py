@@ -1,8 +1,10 @@
 """Everyday phrases patients use for common findings, mapped to HPO terms.
 
 HPO's own layperson synonyms cover many terms; these fill the gaps seen in consultations
-(colloquial verbs, body-part-first wordings). Every id is a current ``hp.obo`` term (a
-test checks). The extractor adds them to its lexicon alongside all source synonyms.
+(colloquial verbs, body-part-first wordings); ``CLINICAL_PHRASES`` adds the shorthand of
+clinical notes and exam vignettes ("ST elevation", "pinpoint pupils", "loud P2"). Every id
+is a current ``hp.obo`` term (a test checks). The extractor adds both to its lexicon
+alongside all source synonyms.
 """
 
 from __future__ import annotations
@@ -94,4 +96,24 @@ LAY_PHRASES: dict[str, list[str]] = {
     "HP:0001324": ["weak muscles", "muscles feel weak"],
     "HP:0003324": ["weak all over", "feel weak", "weakness"],
     "HP:0012764": ["breathless lying flat", "can't lie flat", "need extra pillows to breathe"],
+}
+
+CLINICAL_PHRASES: dict[str, list[str]] = {
+    "HP:0012251": ["st elevation", "st elevations", "st segment elevations", "st-segment elevation"],
+    "HP:0000616": ["pinpoint pupils", "constricted pupils", "pinpoint pupil"],
+    "HP:0006677": ["wide qrs", "widened qrs", "wide qrs complex", "wide qrs complexes", "qrs widening"],
+    "HP:0000961": ["cyanotic", "blue lips", "bluish discoloration"],
+    "HP:0031962": ["anion gap", "high anion gap", "elevated anion gap", "increased anion gap"],
+    "HP:6000681": ["osmolal gap", "elevated osmolal gap", "increased osmolal gap", "high osmolality"],
+    "HP:0031687": ["loud p2", "accentuated p2", "loud pulmonic component"],
+    "HP:0000545": ["myopic", "nearsighted", "short-sighted"],
+    "HP:0032546": ["guarding", "abdominal guarding"],
+    "HP:0410019": ["epigastric tenderness", "epigastric pain", "pain in the pit of his stomach",
+                   "pain in the pit of her stomach"],
+    "HP:0030144": ["decreased bowel sounds", "bowel sounds are decreased", "hypoactive bowel sounds"],
+    "HP:0030143": ["hyperactive bowel sounds", "increased bowel sounds"],
+    "HP:0005528": ["hypocellular marrow", "hypocellular bone marrow", "hypocellularity"],
+    "HP:0001901": ["erythrocytosis", "elevated hematocrit", "high hematocrit"],
+    "HP:0001876": ["pancytopenia", "low blood counts"],
+    "HP:0011978": ["elevated vma", "elevated vanillylmandelic acid", "vanillylmandelic acid"],
 }

@@ -84,8 +84,13 @@ class Ranker:
 
     # ----------------------------------------------------------------- scoring
     def _known(self, state: CaseState) -> list[tuple[int, str]]:
-        known = [(self.ix.finding_pos[f.id], f.status) for f in state.findings.values()
-                 if f.status != "unknown" and f.id in self.ix.finding_pos]
+        ix = self.ix
+        known = [(ix.finding_pos[f.id], f.status) for f in state.findings.values()
+                 if f.status != "unknown" and f.id in ix.finding_pos]
+        present = [f for f, st in known if st == "present"]
+        if len(present) > 1:  # a general finding the patient has a more specific form of adds nothing new
+            implied = {int(a) for f in present for a in ix.ancestors(f)}
+            known = [(f, st) for f, st in known if not (st == "present" and f in implied)]
         preg = state.demographics.pregnant
         if preg is not None and PREGNANCY_FINDING in self.ix.finding_pos and PREGNANCY_FINDING not in state.findings:
             known.append((self.ix.finding_pos[PREGNANCY_FINDING], "present" if preg else "absent"))

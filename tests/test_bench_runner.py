@@ -1,0 +1,169 @@
+"""`meddiag bench agentclinic` and `bench report`: JSON shape, run folders, kill-and-resume, teams."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from meddiag.models import ScriptedClient
+from meddiag.schema import EventAdapter, Finished, TestResult
+from meddiag.simulation.agentclinic import load_agentclinic
+from meddiag.simulation.report import write_report
+from meddiag.simulation.runner import RESULTS, BenchConfig, CaseResult, read_results, run_case
+from meddiag.simulation.single_doctor import SingleDoctor, parse_diagnoses
+from meddiag.simulation.patient import SimulatedPatient
+
+AGENTCLINIC = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "agentclinic_medqa_dev.jsonl"
+pytestmark = pytest.mark.skipif(not AGENTCLINIC.exists(), reason="shared benchmark files not present")
+KEYS = {"n", "top1", "top3", "top10", "mean_turns", "mean_tests", "tests_ordered", "tokens", "seconds"}
+
+
+def meddiag(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "meddiag.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env={**os.environ})
+
+
+def _stable(results: list[CaseResult]) -> list[dict]:
+    return [r.model_dump(exclude={"seconds"}) for r in results]
+
+
+@pytest.fixture(scope="module")
+def cases():
+    return load_agentclinic(AGENTCLINIC)[0]
+
+
+def test_the_json_summary_and_the_run_folder(tmp_path: Path):
+    out = tmp_path / "run"
+    proc = meddiag("bench", "agentclinic", str(AGENTCLINIC), "--team", "kg", "--limit", "3", "--json", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert KEYS <= set(summary) and list(summary)[:len(KEYS)] == ["n", "top1", "top3", "top10", "mean_turns",
+                                                                    "mean_tests", "tests_ordered", "tokens", "seconds"]
+    assert summary["n"] == 3 and summary["ran"] == 3 and summary["team"] == "kg" and summary["tokens"] == 0
+    assert 0 <= summary["top1"] <= summary["top3"] <= summary["top10"] <= 1 and summary["mean_turns"] >= 2
+    results = [json.loads(line) for line in (out / RESULTS).read_text().splitlines()]
+    assert len(results) == 3 and summary["tests_ordered"] == sum(r["tests_ordered"] for r in results)
+    assert summary["top10"] == round(sum(r["top10"] for r in results) / 3, 4)
+    for r in results:
+        turns = [json.loads(line) for line in (out / r["transcript"]).read_text().splitlines()]
+        assert turns[0]["role"] == "doctor" and any(t["role"] == "patient" for t in turns)
+        assert sum(t["role"] == "examiner" for t in turns) == r["tests_ordered"] + 1  # + the general examination
+        trace = (out / "traces" / Path(r["transcript"]).name).read_text().splitlines()
+        events = [EventAdapter.validate_json(line) for line in trace]
+        assert isinstance(events[-1], Finished) and events[-1].turns == r["turns"]
+    assert json.loads((out / "run.json").read_text())["team"] == "kg"
+
+
+def test_a_killed_run_resumes_with_only_the_remaining_cases_and_the_same_results(tmp_path: Path, cases):
+    limit, seed = 6, 11
+    out, reference = tmp_path / "killed", tmp_path / "reference"
+    args = [sys.executable, "-m", "meddiag.cli", "bench", "agentclinic", str(AGENTCLINIC), "--team", "kg",
+            "--limit", str(limit), "--seed", str(seed), "--out", str(out), "--json"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ})
+    results = out / RESULTS
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if results.exists() and results.read_bytes().count(b"\n") >= 1:
+            break
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-2000:]
+    before = read_results(results)
+    assert 1 <= len(before) < limit
+
+    again = meddiag(*args[3:])
+    assert again.returncode == 0, again.stderr
+    uninterrupted = meddiag(*args[3:-3], str(reference), "--json")  # the same settings, never killed
+    assert uninterrupted.returncode == 0, uninterrupted.stderr
+    summary = json.loads(again.stdout)
+    assert summary["n"] == limit and summary["ran"] == limit - len(before)
+    after = read_results(results)
+    order = [c.id for c in cases[:limit]]
+    assert len(results.read_text().splitlines()) == limit  # nothing was run twice
+    assert _stable([after[i] for i in order]) == _stable([read_results(reference / RESULTS)[i] for i in order])
+    for i in order:
+        name = f"{i}.jsonl"
+        assert (out / "transcripts" / name).read_text() == (reference / "transcripts" / name).read_text()
+    ref = json.loads((reference / "summary.json").read_text())
+    assert {k: summary[k] for k in ("top1", "top3", "top10", "mean_turns", "tests_ordered")} == \
+        {k: ref[k] for k in ("top1", "top3", "top10", "mean_turns", "tests_ordered")}
+
+    # a report over both runs: metrics, plots, comparison and working transcript links
+    md, page = write_report([reference, out], tmp_path / "report")
+    text = md.read_text()
+    assert "| reference | kg | scripted |" in text and "| killed | kg | scripted |" in text
+    assert "Accuracy by specialty" in text and "Accuracy against doctor turns" in text and "reference** vs" in text
+    html = page.read_text()
+    assert html.count("<svg") == 4 and "report" not in [p.name for p in out.iterdir()]
+    for link in [part.split(")")[0] for part in text.split("](")[1:]]:
+        assert (md.parent / link).is_file(), link
+
+
+def test_a_torn_last_line_is_dropped_and_other_settings_are_refused(tmp_path: Path):
+    path = tmp_path / RESULTS
+    good = CaseResult(case_id="a", diagnosis="Flu").model_dump_json()
+    path.write_text(good + "\n" + good.replace('"a"', '"b"')[:30])
+    assert list(read_results(path)) == ["a"] and path.read_text() == good + "\n"
+    out = tmp_path / "run"
+    first = meddiag("bench", "agentclinic", str(AGENTCLINIC), "--limit", "1", "--out", str(out), "--json")
+    assert first.returncode == 0, first.stderr
+    other = meddiag("bench", "agentclinic", str(AGENTCLINIC), "--limit", "1", "--out", str(out), "--seed", "5")
+    assert other.returncode == 2 and "other settings (seed)" in other.stderr and "Traceback" not in other.stderr
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--model", "gpt5"], "model spec"),
+    (["--team", "single", "--model", "scripted"], "needs a language model"),
+    (["--limit", "0"], "--limit"),
+    (["--concurrency", "0"], "--concurrency"),
+])
+def test_bad_input_gives_one_line(tmp_path: Path, args, needle):
+    proc = meddiag("bench", "agentclinic", str(AGENTCLINIC), "--out", str(tmp_path / "r"), *args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], proc.stderr
+
+
+def test_a_missing_dataset_and_a_non_run_folder_give_one_line(tmp_path: Path):
+    proc = meddiag("bench", "agentclinic", str(tmp_path / "none.jsonl"))
+    assert proc.returncode == 2 and "not found" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    proc = meddiag("bench", "report", str(tmp_path))
+    assert proc.returncode == 2 and "not a benchmark run folder" in proc.stderr
+
+
+def test_the_single_doctor_asks_orders_tests_and_diagnoses(cases, graph):
+    assert parse_diagnoses("Okay.\nDIAGNOSIS READY: 1. Myasthenia gravis; 2. Lambert-Eaton syndrome") == \
+        ["Myasthenia gravis", "Lambert-Eaton syndrome"]
+    script = ["Do you have double vision?", "REQUEST TEST: acetylcholine receptor antibodies",
+              "DIAGNOSIS READY: Myasthenia gravis; Lambert-Eaton myasthenic syndrome; Botulism"]
+    patient = SimulatedPatient(cases[0], graph)
+    doctor = SingleDoctor(ScriptedClient(script), graph, objective=cases[0].objective, model_name="scripted")
+
+    async def go():
+        return [e async for e in doctor.run(patient)]
+
+    events = asyncio.run(go())
+    tests = [e for e in events if isinstance(e, TestResult)]
+    assert len(tests) == 1 and "Present (elevated)" in tests[0].result
+    done = events[-1]
+    assert isinstance(done, Finished) and done.final_diagnosis == "Myasthenia gravis" and done.turns == 2
+    assert [h.name for h in done.differential.hypotheses][1] == "Lambert-Eaton myasthenic syndrome"
+
+
+def test_the_single_team_through_the_runner_is_scored(tmp_path: Path, cases, graph):
+    config = BenchConfig(dataset="x", team="single", model="scripted", max_turns=2)
+    script = ["What brings you in?", "Any weakness?", "DIAGNOSIS READY: myasthenia; migraine"]
+    (tmp_path / "transcripts").mkdir()
+    (tmp_path / "traces").mkdir()
+    result = asyncio.run(run_case(cases[0], config, graph, ScriptedClient(script), tmp_path))
+    assert result.top1 and result.rank == 1 and result.turns == 3 and result.error is None
+    assert result.predicted == ["myasthenia", "migraine"]
