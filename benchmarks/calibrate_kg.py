@@ -24,15 +24,15 @@ CSV = "../shared/benchmarks/craftmd_vignettes_dev.csv"
 PRIOR_CLASSES = ("very_common", "common", "uncommon", "rare", "very_rare")
 GRID: dict[str, list[float]] = {
     "prior_weight": [0.0, 0.2, 0.35, 0.5, 0.7, 1.0],
-    "prior_spread": [0.5, 1.0, 1.5],  # how far apart the curated prevalence classes are (virtual)
-    "hpo_prior": [-16.0, -14.0, -13.1, -12.0, -11.0, -10.0],  # log prior of an HPO disease (virtual)
-    "leak": [0.005, 0.01, 0.02, 0.03, 0.05],
+    "prior_spread": [0.25, 0.5, 0.75, 1.0, 1.5],  # how far apart the curated prevalence classes are (virtual)
+    "hpo_prior": [-20.0, -18.0, -16.0, -14.0, -12.0, -10.0],  # log prior of an HPO disease (virtual)
+    "leak": [0.01, 0.02, 0.03, 0.05, 0.08, 0.12],
     "child_discount": [0.2, 0.35, 0.5, 0.7],
     "absent_weight": [0.0, 0.25, 0.5, 0.75, 1.0],
     "present_cap": [2.0, 3.0, 4.0, 6.0, 50.0],
     "general_base": [0.1, 0.2, 0.3, 0.5],
     "age_out_curated": [-1.0, -2.0, -3.0, -5.0],
-    "unknown_choice": [-6.0, -4.0, -3.0, -2.0, -1.0, 0.0],
+    "unknown_choice": [-10.0, -8.0, -6.0, -4.0, -3.0, -2.0, -1.0],
 }
 BASE_LOG_PRIOR = RankParams().log_prior
 
@@ -84,7 +84,9 @@ def main() -> int:
     vs, _ = load_vignettes(args.csv)
     tune, test = Bench(kg, select(vs, "tune")), Bench(kg, select(vs, "test"))
     start = kg.params
-    best_p, virt = start, {"prior_spread": 1.0, "hpo_prior": start.log_prior["hpo"]}
+    lp, mid = start.log_prior, BASE_LOG_PRIOR["uncommon"]
+    spread = round((lp["very_common"] - lp["uncommon"]) / (BASE_LOG_PRIOR["very_common"] - mid), 3)
+    best_p, virt = start, {"prior_spread": spread, "hpo_prior": lp["hpo"]}
     best = tune.run(best_p)
     print(f"start   tune: {fmt(best)}\n        test: {fmt(test.run(best_p))}")
     for it in range(args.passes):

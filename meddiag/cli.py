@@ -23,8 +23,15 @@ PLUGINS = [
 ]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (argparse's own prints the usage block first)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="meddiag", description="Multi-agent conversational diagnosis.")
+    parser = Parser(prog="meddiag", description="Multi-agent conversational diagnosis.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module, func in PLUGINS:
         try:

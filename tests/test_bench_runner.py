@@ -17,7 +17,7 @@ from meddiag.models import ScriptedClient
 from meddiag.schema import EventAdapter, Finished, TestResult
 from meddiag.simulation.agentclinic import load_agentclinic
 from meddiag.simulation.report import write_report
-from meddiag.simulation.runner import RESULTS, BenchConfig, CaseResult, read_results, run_case
+from meddiag.simulation.runner import RESULTS, BenchConfig, CaseResult, RunError, prepare, read_results, run_case
 from meddiag.simulation.single_doctor import SingleDoctor, parse_diagnoses
 from meddiag.simulation.patient import SimulatedPatient
 
@@ -40,18 +40,15 @@ def cases():
     return load_agentclinic(AGENTCLINIC)[0]
 
 
-def test_the_json_summary_and_the_run_folder(tmp_path: Path):
-    out = tmp_path / "run"
-    proc = meddiag("bench", "agentclinic", str(AGENTCLINIC), "--team", "kg", "--limit", "3", "--json", "--out", str(out))
-    assert proc.returncode == 0, proc.stderr
-    summary = json.loads(proc.stdout)
+def _check_run_folder(summary: dict, out: Path, n: int) -> None:
+    """The --json summary's shape and the run folder's files agree with each other."""
     assert KEYS <= set(summary) and list(summary)[:len(KEYS)] == ["n", "top1", "top3", "top10", "mean_turns",
                                                                     "mean_tests", "tests_ordered", "tokens", "seconds"]
-    assert summary["n"] == 3 and summary["ran"] == 3 and summary["team"] == "kg" and summary["tokens"] == 0
+    assert summary["n"] == n and summary["ran"] == n and summary["team"] == "kg" and summary["tokens"] == 0
     assert 0 <= summary["top1"] <= summary["top3"] <= summary["top10"] <= 1 and summary["mean_turns"] >= 2
     results = [json.loads(line) for line in (out / RESULTS).read_text().splitlines()]
-    assert len(results) == 3 and summary["tests_ordered"] == sum(r["tests_ordered"] for r in results)
-    assert summary["top10"] == round(sum(r["top10"] for r in results) / 3, 4)
+    assert len(results) == n and summary["tests_ordered"] == sum(r["tests_ordered"] for r in results)
+    assert summary["top10"] == round(sum(r["top10"] for r in results) / n, 4)
     for r in results:
         turns = [json.loads(line) for line in (out / r["transcript"]).read_text().splitlines()]
         assert turns[0]["role"] == "doctor" and any(t["role"] == "patient" for t in turns)
@@ -82,8 +79,9 @@ def test_a_killed_run_resumes_with_only_the_remaining_cases_and_the_same_results
 
     again = meddiag(*args[3:])
     assert again.returncode == 0, again.stderr
-    uninterrupted = meddiag(*args[3:-3], str(reference), "--json")  # the same settings, never killed
+    uninterrupted = meddiag(*args[3:-2], str(reference), "--json")  # the same settings, never killed
     assert uninterrupted.returncode == 0, uninterrupted.stderr
+    _check_run_folder(json.loads(uninterrupted.stdout), reference, limit)
     summary = json.loads(again.stdout)
     assert summary["n"] == limit and summary["ran"] == limit - len(before)
     after = read_results(results)
@@ -114,10 +112,11 @@ def test_a_torn_last_line_is_dropped_and_other_settings_are_refused(tmp_path: Pa
     path.write_text(good + "\n" + good.replace('"a"', '"b"')[:30])
     assert list(read_results(path)) == ["a"] and path.read_text() == good + "\n"
     out = tmp_path / "run"
-    first = meddiag("bench", "agentclinic", str(AGENTCLINIC), "--limit", "1", "--out", str(out), "--json")
-    assert first.returncode == 0, first.stderr
-    other = meddiag("bench", "agentclinic", str(AGENTCLINIC), "--limit", "1", "--out", str(out), "--seed", "5")
-    assert other.returncode == 2 and "other settings (seed)" in other.stderr and "Traceback" not in other.stderr
+    config = BenchConfig(dataset="x", seed=1)
+    prepare(out, config)
+    with pytest.raises(RunError, match=r"other settings \(seed\)"):
+        prepare(out, config.model_copy(update={"seed": 5}))
+    prepare(out, config.model_copy(update={"concurrency": 4, "limit": 3}))  # these may change on resume
 
 
 @pytest.mark.parametrize("args,needle", [
@@ -126,18 +125,21 @@ def test_a_torn_last_line_is_dropped_and_other_settings_are_refused(tmp_path: Pa
     (["--limit", "0"], "--limit"),
     (["--concurrency", "0"], "--concurrency"),
 ])
-def test_bad_input_gives_one_line(tmp_path: Path, args, needle):
-    proc = meddiag("bench", "agentclinic", str(AGENTCLINIC), "--out", str(tmp_path / "r"), *args)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and needle in lines[0], proc.stderr
+def test_bad_input_gives_one_line(tmp_path: Path, capsys, args, needle):
+    from meddiag.cli import main
+
+    assert main(["bench", "agentclinic", str(AGENTCLINIC), "--out", str(tmp_path / "r"), *args]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and needle in err and "Traceback" not in err
 
 
-def test_a_missing_dataset_and_a_non_run_folder_give_one_line(tmp_path: Path):
-    proc = meddiag("bench", "agentclinic", str(tmp_path / "none.jsonl"))
-    assert proc.returncode == 2 and "not found" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
-    proc = meddiag("bench", "report", str(tmp_path))
-    assert proc.returncode == 2 and "not a benchmark run folder" in proc.stderr
+def test_a_missing_dataset_and_a_non_run_folder_give_one_line(tmp_path: Path, capsys):
+    from meddiag.cli import main
+
+    assert main(["bench", "agentclinic", str(tmp_path / "none.jsonl")]) == 2
+    assert main(["bench", "report", str(tmp_path)]) == 2
+    first, second = capsys.readouterr().err.strip().splitlines()
+    assert "not found" in first and "not a benchmark run folder" in second
 
 
 def test_the_single_doctor_asks_orders_tests_and_diagnoses(cases, graph):

@@ -107,3 +107,31 @@ def test_halves_split_the_rows(tmp_path):
     assert len(tune) + len(test) == 40 and tune and test
     assert not {v.line for v in tune} & {v.line for v in test}
     assert len(vignettes.select(vs, "all", limit=5)) == 5
+
+
+def test_kg_coverage_lists_unnamed_answers_and_choices(graph, tmp_path, capsys):
+    csv = tmp_path / "v.csv"
+    csv.write_text(HEADER
+                   + '"A woman with fever and cough.",Community-acquired pneumonia,Zzqx unknownosis,Gout,'
+                     'Serum zzqx level,Community-acquired pneumonia,Respiratory,t,1\n'
+                   + '"A man with chest pain.",Gout,Migraine,Serum zzqx level,Zzqx unknownosis,Zzqx unknownosis,'
+                     'Cardiology,t,2\n')
+    rc, out, _ = run(["kg", "coverage", str(csv), "--json"], capsys, graph)
+    rep = json.loads(out)
+    assert rc == 0 and rep["vignettes"] == 2 and rep["answers_named"] == 0.5 and rep["choices_named"] == 0.5
+    by_cat = {c["category"]: c for c in rep["categories"]}
+    assert [u["name"] for u in by_cat["Cardiology"]["answers_unnamed"]] == ["Zzqx unknownosis"]
+    assert by_cat["Respiratory"]["answers_unnamed"] == []
+    kinds = {u["name"]: u["kind"] for c in rep["categories"] for u in c["choices_unnamed"]}
+    assert kinds == {"Zzqx unknownosis": "diagnosis", "Serum zzqx level": "test"}
+    rc, out, _ = run(["kg", "coverage", str(csv)], capsys, graph)
+    assert rc == 0 and "## Cardiology: 1/1 answers" in out
+
+
+def test_mcq_unnamed_choice_is_not_automatically_last(graph):
+    """An unnamed choice beats a named one the case argues against, and loses to one it supports."""
+    st = commands.case_from_text(graph, "A 25-year-old woman with severe headache, neck stiffness, fever and photophobia")
+    specs = [vignettes.choice_spec(graph, c) for c in ("Bacterial meningitis", "Gout", "Zzqx unknownosis")]
+    assert specs[2].ids == [] and specs[0].ids and specs[1].ids
+    sc = vignettes.choice_scores(graph, st, specs)
+    assert sc[0] > sc[2] > sc[1], sc

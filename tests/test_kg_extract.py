@@ -76,6 +76,10 @@ def test_short_or_unrelated_words_are_not_forced_into_terms(kg):
     ("no fever, she has diarrhea", ["Fever"], ["Diarrhea"]),
     ("Chest pain was ruled out", ["Chest pain"], []),
     ("I no longer have a cough", ["Cough"], []),
+    ("denied fever, cough, headache, or nausea", ["Fever", "Cough", "Headache", "Nausea"], []),
+    ("presents without vomiting, nausea since the morning", ["Vomiting"], ["Nausea"]),
+    ("not improving with rest, severe headache", [], ["Headache"]),
+    ("two episodes of non-bloody vomiting", [], ["Vomiting"]),
 ])
 def test_negation_is_scoped_to_the_clause(kg, text, absent, present):
     got = found(kg, text)
@@ -129,8 +133,42 @@ def test_vital_concepts_carry_value_and_unit(kg):
     ("She is 28 and 10 weeks pregnant", 28, "female", True),
     ("33 year old lady, not pregnant", 33, "female", False),
     ("Temp 102 F today", None, None, None),
+    ("A 37-year-old woman; a urine pregnancy test is negative.", 37, "female", False),
 ])
 def test_demographics(kg, text, age, sex, pregnant):
     d = kg.demographics(text)
     assert (d.age is None) == (age is None) and (age is None or abs(d.age - age) < 0.01)
     assert d.sex == sex and d.pregnant == pregnant
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("Leukocyte count\n26,300/mm3", {"Leukocytosis": "present"}),
+    ("Platelet count 480,000/mm3", {"Thrombocytosis": "present", "Thrombocytopenia": "absent"}),
+    ("Lipase 880 U/L", {"Increased circulating pancreatic triacylglycerol lipase level": "present"}),
+    ("creatinine 3.2 mg/dL", {"Elevated circulating creatinine concentration": "present"}),
+    ("MCV 110 fL", {"Increased mean corpuscular volume": "present"}),
+    ("Calcium 11.9 mg/dL", {"Hypercalcemia": "present"}),
+    ("ST elevation in leads II, III and aVF", {"ST segment elevation": "present"}),
+    ("pinpoint pupils and a wide QRS", {"Miosis": "present", "Prolonged QRS complex": "present"}),
+    ("A urine pregnancy test is negative.", {"currently pregnant": "absent"}),
+])
+def test_exam_labs_and_shorthand_on_the_full_graph(graph, text, expect):
+    got = found(graph, text)
+    for k, v in expect.items():
+        assert got.get(k) == v, got
+
+
+def test_three_low_counts_make_pancytopenia(graph):
+    got = found(graph, "Hemoglobin 8.2 g/dL, leukocyte count 2,200/mm3, platelet count 88,000/mm3")
+    assert got["Anemia"] == got["Leukopenia"] == got["Thrombocytopenia"] == got["Pancytopenia"] == "present"
+    assert "Pancytopenia" not in found(graph, "Hemoglobin 8.2 g/dL, platelet count 88,000/mm3")
+
+
+def test_generic_history_headings_are_not_findings(graph):
+    got = found(graph, "Past medical history is unremarkable. No significant family history. Healthy otherwise.")
+    assert not {"Past medical history", "Family history", "Healthy"} & set(got), got
+
+
+def test_an_age_is_not_a_finding_or_a_duration(graph):
+    got = graph.extract("A 58-year-old man")
+    assert got == [], got

@@ -149,3 +149,55 @@ def test_full_graph_sizes_and_sanity(graph):
         diff = graph.rank(case_from_text(graph, "fever, cough and productive sputum for three days"), top=3)
         assert any(h.disease_id == pneumonia or graph.is_a(h.disease_id, pneumonia)
                    or "pneumonia" in h.name.lower() for h in diff.hypotheses), [h.name for h in diff.hypotheses]
+
+
+def test_question_templates_fit_the_phrase(kg):
+    from meddiag.knowledge.umls_graph.rank import question_text
+
+    ix = kg.index
+    lay = {ix.f_lay[i]: i for i in range(len(ix.finding_ids)) if not ix.f_question[i]}
+    texts = {question_text(ix, i, "history") for i in lay.values()}
+    assert not any("had any tired" in t or "feeling nosebleed" in t for t in texts), texts
+    assert all(t[0].isupper() and t.endswith("?") and "  " not in t for t in texts)
+    for fid in ("HP:0031417", "HP:0012378"):  # lay synonyms "runny nose" (any casing) and "tired"-like
+        if fid in ix.finding_pos and not ix.f_question[ix.finding_pos[fid]]:
+            t = question_text(ix, ix.finding_pos[fid], "history")
+            assert t == t[:1] + t[1:].lower() or any(w.isupper() for w in t.split()), t
+
+
+def test_params_file_matches_the_code_defaults():
+    from meddiag.knowledge.umls_graph.params import PARAMS_FILE, RankParams, load_params
+
+    assert PARAMS_FILE.is_file()
+    assert load_params() == RankParams()  # the calibrated values are also the defaults in code
+
+
+def test_other_parameters_change_the_scores(kg):
+    from meddiag.knowledge.umls_graph.params import RankParams
+
+    s = state([FEVER], [COUGH])
+    p = "curated:kgtest_pneumonia"
+    base = kg.log_odds(s, [p])[0]
+    softer = kg.with_params(RankParams().with_(absent_weight=0.0)).log_odds(s, [p])[0]
+    assert softer > base  # the absent cough no longer counts against pneumonia
+    flat = kg.with_params(RankParams().with_(prior_weight=0.0))
+    assert flat.log_odds(state(), [p])[0] == 0.0
+
+
+def test_naming_variants(graph):
+    cases = {
+        "Alzheimer’s dementia": "alzheimer",
+        "Henoch-Scholein purpura": "iga vasculitis",
+        "Ventricular septal defect (VSD)": "ventricular septal defect",
+        "Glanzmann’s thrombasthenia": "glanzmann",
+    }
+    for name, expect in cases.items():
+        did = graph.lookup_disease(name)
+        assert did is not None, name
+        info = graph.disease_info(did)
+        assert expect in " ".join([info.name, *info.synonyms]).lower(), (name, info.name)
+    family = graph.lookup_diseases("Ehlers-Danlos syndrome")
+    assert len(family) > 3 and all("ehlers" in graph.label(d).lower() for d in family)
+    sub = graph.lookup_diseases("Infantile seborrheic dermatitis", contained=True)
+    assert sub and "seborrheic dermatitis" in graph.label(sub[0]).lower()
+    assert graph.lookup_diseases("Repeat blood cultures now", contained=True) == []

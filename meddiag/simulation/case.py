@@ -67,6 +67,8 @@ def load_case(path: Path) -> Case:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CaseError(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CaseError(f"{path.name}: not UTF-8 text; save the file as UTF-8") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

@@ -1,8 +1,9 @@
 """``meddiag kg ...``: inspect the knowledge graph from the command line.
 
 ``stats`` (sizes and sources), ``rank "free text"`` (the differential the graph alone
-gives for a case description), ``ask "free text"`` (the next best questions) and
-``find "phrase"`` (the curation helper: HPO terms and ICD-10-CM codes for a phrase).
+gives for a case description), ``ask "free text"`` (the next best questions), ``find
+"phrase"`` (the curation helper: HPO terms and ICD-10-CM codes for a phrase) and
+``coverage PATH`` (the benchmark answers and choices the graph cannot name, by specialty).
 """
 
 from __future__ import annotations
@@ -99,8 +100,26 @@ def cmd_find(args) -> int:
     return 0
 
 
+def cmd_coverage(args) -> int:
+    from meddiag.knowledge.umls_graph.coverage import coverage
+
+    rep = coverage(_graph(args), args.path, half=args.half)
+    if args.json:
+        print(rep.model_dump_json())
+        return 0
+    print(f"{rep.vignettes} vignettes: answers named {rep.answers_named:.1%}, choices named {rep.choices_named:.1%}")
+    for c in rep.categories:
+        n_a = sum(u.count for u in c.answers_unnamed)
+        n_c = sum(u.count for u in c.choices_unnamed)
+        print(f"\n## {c.category}: {n_a}/{c.answers} answers and {n_c}/{c.choices} choices unnamed")
+        for label, items in (("answer", c.answers_unnamed), ("choice", c.choices_unnamed)):
+            for u in items[:args.top]:
+                print(f"  {label}  {u.count:3}  {u.name}  [{u.kind}]")
+    return 0
+
+
 def register(sub) -> None:
-    kg = sub.add_parser("kg", help="query the knowledge graph (stats, rank, ask, find)")
+    kg = sub.add_parser("kg", help="query the knowledge graph (stats, rank, ask, find, coverage)")
     kg_sub = kg.add_subparsers(dest="kg_command", metavar="ACTION", required=True)
 
     def add(name: str, func, help: str, text: bool = True) -> argparse.ArgumentParser:
@@ -118,5 +137,10 @@ def register(sub) -> None:
     ask.add_argument("--top", type=int, default=3)
     ask.add_argument("--kind", action="append", choices=["history", "exam", "test"],
                      help="question kinds (repeatable; default history)")
+    cov = add("coverage", cmd_coverage, "benchmark answers and choices the graph cannot name, by specialty",
+              text=False)
+    cov.add_argument("path", help="a CRAFT-MD vignette CSV, e.g. ../shared/benchmarks/craftmd_vignettes_dev.csv")
+    cov.add_argument("--half", choices=["tune", "test", "all"], default="all", help="a fixed half of the rows")
+    cov.add_argument("--top", type=int, default=1000, help="at most this many names per list (text output)")
     add("find", cmd_find, "curation helper: HPO terms and ICD-10-CM codes for a phrase").add_argument(
         "--limit", type=int, default=10)

@@ -132,8 +132,13 @@ class CurationError(ValueError):
 def load_file(path: Path) -> SpecialtyFile:
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
+    except UnicodeDecodeError:
+        raise CurationError(f"{path.name}: not UTF-8 text; save the file as UTF-8") from None
     except yaml.YAMLError as exc:
-        raise CurationError(f"{path.name}: not valid YAML ({exc})") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "syntax error"
+        raise CurationError(f"{path.name}: not valid YAML{where} ({problem})") from None
     try:
         return SpecialtyFile.model_validate(raw)
     except Exception as exc:  # pydantic ValidationError: keep the first problem on one line

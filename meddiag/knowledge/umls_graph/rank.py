@@ -238,15 +238,39 @@ class Ranker:
                         gain=round(gain, 4), kind=kind)
 
 
+_MASS = frozenset("pain nausea diarrhea diarrhoea vomiting bleeding fatigue weakness constipation numbness tingling "
+                  "swelling itching discharge loss gain stiffness sweating trouble difficulty blood pus mucus "
+                  "heartburn reflux wheezing hair acne dandruff".split())
+_ADJ_END = ("y", "ed", "ous", "less", "ful", "ish")
+
+
+def _lay_phrase(lay: str) -> str:
+    """Lower-case except acronyms ("runny Nose" -> "runny nose", "ECG" stays)."""
+    return " ".join(w if (w.isupper() and len(w) > 1) else w.lower() for w in lay.split())
+
+
 def question_text(ix: Index, f: int, kind: str) -> str:
+    """The question for a finding: the curated wording, else a template that fits the lay
+    phrase's part of speech ("Have you been feeling tired?", "Have you been coughing?",
+    "Have you had a runny nose?", "Have you had any diarrhea?")."""
     if ix.f_question[f]:
         return ix.f_question[f]
-    lay = ix.f_lay[f]
-    phrase = lay[:1].lower() + lay[1:] if not lay[:2].isupper() else lay
+    phrase = _lay_phrase(ix.f_lay[f])
     if kind == "exam":
-        return f"On examination, is there {phrase.lower()}?"
+        return f"On examination, is there {phrase}?"
     if kind == "test":
-        return f"Do the test results show {phrase.lower()}?"
+        return f"Do the test results show {phrase}?"
     if ix.f_kind[f] == "risk":
         return f"Does this apply to you: {phrase}?"
-    return f"Have you had any {phrase}?"
+    words = phrase.split()
+    head, last = words[0], words[-1]
+    if len(words) == 1 and head.endswith("ing"):
+        return f"Have you been {phrase}?"
+    if (len(words) == 1 and head.endswith(_ADJ_END) and not head.endswith(("eed", "ity", "ology"))) or \
+            phrase.startswith(("short of", "out of", "unable to", "sensitive to")):
+        return f"Have you been feeling {phrase}?"
+    if last in _MASS or last.endswith(("ia", "ea", "ing", "ness", "sis", "tion", "sion", "ity", "ism", "ema")) \
+            or (last.endswith("s") and not last.endswith("ss")):
+        return f"Have you had any {phrase}?"
+    article = "an" if phrase[0] in "aeiou" else "a"
+    return f"Have you had {article} {phrase}?"

@@ -59,7 +59,7 @@ class UmlsData:
 def _rows(path: Path, min_cols: int):
     if not path.is_file():
         raise RrfError(f"UMLS file not found: {path}")
-    with path.open(encoding="utf-8") as fh:
+    with path.open(encoding="utf-8", errors="replace") as fh:  # RRF is UTF-8; a bad byte is not fatal
         for n, line in enumerate(fh, 1):
             cols = line.rstrip("\n").split("|")
             if len(cols) < min_cols:
