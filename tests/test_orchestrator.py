@@ -118,8 +118,8 @@ def unsafe_phrasing(messages):
     """A model that phrases the chosen question but adds a certain diagnosis and a dose."""
     asked = messages[-1].content.split("Question for the patient: ")[-1]
     asked = re.sub(r"[^A-Za-z0-9 ,;:'()/-]", "", asked)
-    return json.dumps({"question": "You definitely have pneumonia, take 500 mg of amoxicillin twice daily, and "
-                       + asked[0].lower() + asked[1:] + "?"})
+    return json.dumps({"question": asked.rstrip() + ", since you definitely have pneumonia and should take 500 mg "
+                       "of amoxicillin twice daily?"})
 
 
 def test_an_unsafe_model_draft_is_rewritten_before_it_is_sent(graph):

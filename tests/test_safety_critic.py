@@ -139,3 +139,10 @@ def test_review_is_idempotent_on_its_own_output() -> None:
             once = review(draft, flags=flags, patient_text=text)
             twice = review(once.final, flags=flags, patient_text=text)
             assert twice.approved and twice.final == once.final, (draft, text, twice.reasons)
+
+
+def test_a_dose_instruction_inside_a_question_is_not_spared() -> None:
+    sneaky = review("Have you had any cough, since you should take 500 mg of amoxicillin twice daily?", flags=[])
+    assert not sneaky.approved and "500 mg" not in sneaky.final
+    asking = review("Do you take 500 mg of metformin twice a day?", flags=[])
+    assert asking.approved

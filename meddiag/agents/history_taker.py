@@ -23,6 +23,9 @@ SYSTEM = (
 )
 
 _WORD = re.compile(r"[a-z]{4,}")
+_ASKS = re.compile(r"^\W*(have|has|had|do|does|did|are|is|was|were|can|could|would|will|how|what|when|where|which|"
+                   r"who|why|any|anything|may|might|should)\b", re.I)
+_FIRST_PERSON = re.compile(r"(?<!may )(?<!can )(?<!could )\b(I|I'm|I've|I'd|my|me)\b", re.I)
 _STOP = {"have", "been", "with", "your", "that", "this", "there", "what", "when", "does", "feel", "about",
          "noticed", "having", "any", "from", "were", "they", "them", "would", "could", "like"}
 
@@ -56,6 +59,10 @@ def check_phrasing(text: str, req: AskRequest) -> str | None:
         return "too long"
     if text.count("?") != 1 or not text.rstrip().endswith("?"):
         return "not exactly one question"
+    if re.search(r"[.!]\s", text):
+        return "more than one sentence"
+    if not _ASKS.match(text) or _FIRST_PERSON.search(text):
+        return "not a question from the doctor"
     words = {w[:5] for w in _WORD.findall(text.lower())}
     if _topic_words(req) and not (words & _topic_words(req)):
         return "does not ask about the chosen finding"

@@ -82,7 +82,9 @@ _DOSING = re.compile(
 )
 # a question *about* medication the patient takes is spared; it must open the sentence, so an
 # instruction with a question tacked on ("take 500 mg ..., and have you ...?") is not
-_ASKING = re.compile(r"^\W*(?:did\s+you|have\s+you|do\s+you|are\s+you|were\s+you|how\s+many|how\s+much|what)\b[^?]*\?\s*$", _F)
+_ASKING = re.compile(
+    r"^(?!.*\b(?:should|must|need\s+to|have\s+to|please|to)\s+(?:take|start|use|double|increase)\b)"
+    r"\W*(?:did\s+you|have\s+you|do\s+you|are\s+you|were\s+you|how\s+many|how\s+much|what)\b[^?]*\?\s*$", _F)
 _REASSURE = re.compile(
     r"\bnothing\s+(?:to\s+worry\s+about|serious|to\s+be\s+(?:concerned|worried)\s+about|major)\b"
     r"|\bno\s+(?:need|reason)\s+to\s+(?:worry|panic|be\s+(?:concerned|worried)|see\s+(?:a|the|your)\s+doctor|go\s+to|call|seek|get\s+help)"

@@ -32,9 +32,8 @@ from meddiag.simulation.case import Case, CaseError, Fact
 
 TOPICS: dict[str, list[str]] = {
     "past_medical_history": ["medical history", "past history", "health problems", "illnesses", "conditions",
-                             "operations", "surgery", "hospital", "diagnosed", "before"],
-    "medications": ["medications", "medication", "medicines", "medicine", "tablets", "pills", "drugs", "taking",
-                    "treatment", "allergies"],
+                             "operations", "surgery", "hospital", "diagnosed"],
+    "medications": ["medications", "medication", "medicines", "medicine", "tablets", "pills", "drugs", "allergies"],
     "social_history": ["smoke", "smoking", "cigarettes", "alcohol", "drink", "drinking", "drugs", "work", "job",
                        "occupation", "live", "living", "social", "travel", "sexual", "partner", "diet", "exercise"],
     "family_history": ["family", "relatives", "parents", "mother", "father", "siblings", "runs in"],

@@ -53,6 +53,7 @@ def register_bench(bench_sub) -> None:
     p.add_argument("--patient-model", action="store_true", help="let the model phrase the patient's answers too")
     p.add_argument("--llm-judge", action="store_true", help="ask the model when the graph cannot match a name")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for local models")
+    p.add_argument("--model-timeout", type=float, default=300.0, help="seconds one model call may take (default 300)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=cmd_agentclinic)
 
@@ -70,10 +71,12 @@ def _config(args) -> BenchConfig:
         raise RunError("--concurrency must be at least 1")
     if args.max_turns < 1:
         raise RunError("--max-turns must be at least 1")
+    if args.max_tests < 0 or args.model_timeout <= 0:
+        raise RunError("--max-tests must be 0 or more and --model-timeout positive")
     return BenchConfig(dataset=str(Path(args.path).resolve()), model=args.model, team=args.team, seed=args.seed,
                        max_turns=args.max_turns, max_tests=args.max_tests, patient_biases=args.patient_bias,
                        doctor_biases=args.doctor_bias, patient_model=args.patient_model, llm_judge=args.llm_judge,
-                       concurrency=args.concurrency, limit=args.limit)
+                       model_timeout=args.model_timeout, concurrency=args.concurrency, limit=args.limit)
 
 
 def _model(config: BenchConfig, threads: int | None):

@@ -54,6 +54,7 @@ class BenchConfig(BaseModel):
     doctor_biases: list[str] = Field(default_factory=list)
     patient_model: bool = False  # phrase the patient's answers with the model too
     llm_judge: bool = False
+    model_timeout: float = Field(300.0, gt=0)  # seconds one model call may take
     concurrency: int = Field(1, ge=1, le=64)
     limit: int | None = Field(None, ge=1)
 
@@ -179,14 +180,15 @@ def _events(case: Case, patient: SimulatedPatient, config: BenchConfig, graph, m
         from meddiag.simulation.single_doctor import SingleDoctor
 
         doctor = SingleDoctor(model, graph, objective=case.objective, max_questions=config.max_turns,
-                              max_tests=config.max_tests, biases=tuple(config.doctor_biases), model_name=config.model)
+                              max_tests=config.max_tests, biases=tuple(config.doctor_biases), model_name=config.model,
+                              timeout=config.model_timeout)
         return doctor.run(patient)
     from meddiag.models import ScriptedClient
     from meddiag.orchestrator import Consultation, ConsultationConfig
 
     full = config.team == "full"
     cc = ConsultationConfig(model=config.model if full else "scripted", max_turns=config.max_turns,
-                            max_tests=config.max_tests, stop_on_emergency=False)
+                            max_tests=config.max_tests, stop_on_emergency=False, model_timeout=config.model_timeout)
     return Consultation(cc, model=model if full else ScriptedClient(), graph=graph).run(patient)
 
 
@@ -204,8 +206,8 @@ async def run_case(case: Case, config: BenchConfig, graph, model, out: Path) -> 
     started = time.perf_counter()
     use_model = model if config.team != "kg" else None
     patient = SimulatedPatient(case, graph, model=use_model if config.patient_model else None,
-                               biases=config.patient_biases, seed=config.seed)
-    judge = Judge(graph, use_model if config.llm_judge else None)
+                               biases=config.patient_biases, seed=config.seed, timeout=config.model_timeout)
+    judge = Judge(graph, use_model if config.llm_judge else None, timeout=config.model_timeout)
     name = _safe(case.id)
     trace, transcript = [], []
     finished: Finished | None = None

@@ -1,0 +1,87 @@
+"""The agents' own rules for accepting model output, and their deterministic paths."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from meddiag.agents.ddx_proposer import DdxProposer, DdxRequest, evidence_reason, grounded
+from meddiag.agents.history_taker import AskRequest, HistoryTaker, check_phrasing
+from meddiag.agents.kg_reasoner import answer_status
+from meddiag.models import ScriptedClient
+from meddiag.schema import CaseState, Differential, Evidence, Hypothesis, Question
+
+FATIGUE = AskRequest(question=Question(finding_id="HP:0012378", label="Fatigue", text="Have you been feeling tired?"),
+                     lay_label="tired")
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("Have you been feeling tired lately?", True),
+    ("May I ask whether you have felt tired?", True),
+    ("Do you feel tired all the time?", True),
+    ("Yes, I have been feeling tired lately, I've?", False),  # an answer, not a question
+    ("Have you had a cough?", False),  # a question about something else
+    ("Tired? Exhausted?", False),
+    ("Have you felt tired. You have anaemia?", False),
+    ("Are you tired" + " really" * 40 + "?", False),
+])
+def test_history_taker_accepts_only_one_question_on_the_chosen_topic(text, ok):
+    assert (check_phrasing(text, FATIGUE) is None) is ok
+
+
+def test_history_taker_uses_the_template_when_the_model_fails():
+    taker = HistoryTaker(ScriptedClient(['{"question": "I am a banana?"}', "not json"]))
+    draft = asyncio.run(taker.ask(FATIGUE))
+    assert draft.text == FATIGUE.question.text and draft.fallback and draft.fallback_kind == "invalid"
+
+
+def test_history_taker_keeps_a_valid_phrasing():
+    taker = HistoryTaker(ScriptedClient(['{"question": "Have you been feeling very tired recently?"}']))
+    draft = asyncio.run(taker.ask(FATIGUE))
+    assert draft.text == "Have you been feeling very tired recently?" and draft.fallback is None
+
+
+@pytest.mark.parametrize("text,status", [
+    ("Yes, quite a lot", "present"), ("yeah", "present"), ("No.", "absent"), ("not really", "absent"),
+    ("I'm not sure", "unknown"), ("I don't know", "unknown"), ("It started on Tuesday", None),
+])
+def test_short_answers_are_read_as_answers(text, status):
+    assert answer_status(text) == status
+
+
+def test_test_results_reported_normal_count_as_absent():
+    assert answer_status("Troponin: normal.", "test") == "absent"
+    assert answer_status("Troponin 480 ng/L (raised).", "test") is None
+
+
+PNEUMONIA = Hypothesis(disease_id="curated:cap", name="Community-acquired pneumonia", probability=0.7, evidence=[
+    Evidence(finding_id="HP:0001945", label="Fever", status="present", weight=2.1),
+    Evidence(finding_id="HP:0012735", label="Cough", status="present", weight=2.5),
+    Evidence(finding_id="HP:0100749", label="Chest pain", status="absent", weight=-0.4)])
+
+
+def test_evidence_reason_cites_findings_for_and_against():
+    assert evidence_reason(PNEUMONIA) == "for: Fever, Cough; against: no Chest pain"
+
+
+@pytest.mark.parametrize("reason,ok", [
+    ("Fever and a cough together point to a chest infection.", True),
+    ("Gonorrhea", False),  # a name, not a reason
+    ("This is a very common condition in older adults.", False),  # cites no evidence
+])
+def test_a_model_reason_must_cite_the_evidence(reason, ok):
+    assert grounded(reason, PNEUMONIA) is ok
+
+
+def test_ddx_proposer_keeps_the_graph_order_and_grounded_reasons():
+    other = Hypothesis(disease_id="curated:flu", name="Influenza", probability=0.2, evidence=PNEUMONIA.evidence[:1])
+    reply = {"reasons": [{"name": "Influenza", "reason": "Gonorrhea"},
+                         {"name": "Community-acquired pneumonia", "reason": "Fever with cough fits a pneumonia well."}]}
+    proposer = DdxProposer(ScriptedClient([reply]))
+    result = asyncio.run(proposer.ask(DdxRequest(differential=Differential(hypotheses=[PNEUMONIA, other]),
+                                                 state=CaseState())))
+    names = [h.name for h in result.differential.hypotheses]
+    assert names == ["Community-acquired pneumonia", "Influenza"]
+    assert result.differential.hypotheses[0].reason == "Fever with cough fits a pneumonia well."
+    assert result.differential.hypotheses[1].reason == "for: Fever"
