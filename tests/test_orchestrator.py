@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
 
 import pytest
@@ -151,3 +152,27 @@ def test_every_event_round_trips_through_json(graph):
                  ListPatient(PNEUMONIA))
     for e in events:
         assert EventAdapter.validate_json(e.model_dump_json()) == e
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_fault_at_a_random_turn_loses_nothing(graph, seed):
+    """The model works, then hangs, raises or returns garbage at one random call, then works again."""
+    rng = random.Random(seed)
+    bad_call, fault = rng.randrange(0, 4), rng.choice(["garbage", "raise", "hang"])
+    calls = {"n": 0}
+
+    def model(messages):
+        n, calls["n"] = calls["n"], calls["n"] + 1
+        if n == bad_call:
+            return {"garbage": "{{{", "raise": RuntimeError("server error 500"), "hang": HANG}[fault]
+        asked = messages[-1].content.split("Question for the patient: ")[-1]
+        return json.dumps({"question": asked}) if "Question for the patient" in messages[-1].content else "{}"
+
+    patient = ListPatient(PNEUMONIA)
+    events = run(Consultation(ConsultationConfig(max_turns=4, model_timeout=0.5), model=ScriptedClient(model),
+                              graph=graph), patient)
+    finished = events[-1]
+    assert isinstance(finished, Finished) and finished.differential.hypotheses
+    said = [e.turn.text for e in events if isinstance(e, Utterance) and e.turn.role == "patient"]
+    assert said == PNEUMONIA[: len(said)] and len(said) == len(patient.heard) == 5
+    assert calls["n"] > bad_call
