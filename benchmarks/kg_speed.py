@@ -64,7 +64,9 @@ def side_meddiag(terms: list[str]) -> dict:
         diff = kg.rank(state, top=10)
         times.append(time.perf_counter() - t0)
     full = kg.rank(state, top=20_000)
-    pos = next((i for i, h in enumerate(full.hypotheses, 1) if h.disease_id == DISEASE), None)
+    # a curated condition of the same name hides the HPO entry: its rank stands for the disease's
+    pos = next((i for i, h in enumerate(full.hypotheses, 1)
+                if h.disease_id == DISEASE or kg.is_a(DISEASE, h.disease_id)), None)
     return {"import_s": t_import, "cold_build_s": cold, "cached_load_s": cached, "rank_ms": 1000 * statistics.median(times),
             "diseases": kg.stats()["diseases"], "rank_of_true": pos, "top1": diff.leading.name,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}

@@ -34,10 +34,10 @@ def _names_of_answer(case, graph) -> set[str]:
 
 
 def _questions(case, graph, rng: random.Random, pool: list[str]) -> list[str]:
-    own = [c.label for f in case.facts for c in graph.extract(f.text)][:4]
+    own = [c.label for f in case.facts for c in graph.extract(f.text)][:3]
     qs = ["What brings you in today?", f"Do you think you have {case.diagnosis}?", "Do you smoke or drink?",
           "Are you taking any medications?", "Have you had any fever?", "Any chest pain?"]
-    qs += [f"Have you had {label.lower()}?" for label in own + rng.sample(pool, 4)]
+    qs += [f"Have you had {label.lower()}?" for label in own + rng.sample(pool, 3)]
     return qs
 
 
@@ -64,7 +64,7 @@ def test_the_patient_never_names_the_diagnosis_nor_states_a_fact_outside_the_cas
             assert set(_NUM.findall(answer)) <= set(_NUM.findall(patient_text)), (case.id, answer)
             assert not any(t in answer for t in examiner_only)
             checked += 1
-    assert checked >= 107 * 10
+    assert checked >= 107 * 9
 
 
 def test_the_patient_answers_from_the_case_and_is_unsure_otherwise(cases, graph):
