@@ -104,11 +104,16 @@ class Consultation:
         self.tokens = 0
         self._queue: asyncio.Queue[Event | BaseException | None] = asyncio.Queue()
         self._replay: list[Turn] = []  # stored turns still to restore when resuming
+        self._brief = ""
 
     # ----------------------------------------------------------------- public
 
-    async def run(self, patient: Patient, resume: list[Turn] | None = None) -> AsyncIterator[Event]:
+    async def run(self, patient: Patient, resume: list[Turn] | None = None, brief: str = "") -> AsyncIterator[Event]:
         """Run the consultation to its end, yielding every event as it happens.
+
+        ``brief`` is what the doctor team is told before it meets the patient (a referral
+        line such as "a 32-year-old woman with urinary symptoms"); it is read like intake
+        notes, never shown to the patient.
 
         ``resume`` is the stored transcript of an interrupted consultation: its answered
         questions are restored as they were (no model call, nothing sent to the patient),
@@ -116,6 +121,7 @@ class Consultation:
         the consultation goes on live from the first question left unanswered.
         """
         self._replay = [t for t in resume or [] if t.role in ("doctor", "patient")]
+        self._brief = brief
         driver = asyncio.ensure_future(self._drive(patient))
         try:
             while True:
@@ -242,6 +248,8 @@ class Consultation:
         self._emit(Started(consultation_id=self.id, model=model_name, max_turns=cfg.max_turns))
 
         self._emit(PhaseChanged(phase="intake"))
+        if self._brief:
+            await self._absorb(self._brief, "intake", None)
         answer = await self._exchange(patient, await self._say(GREETING, "greeting"))
         reason = "patient_left" if answer is None else "turn_budget"
         last = ""

@@ -85,3 +85,14 @@ def test_ddx_proposer_keeps_the_graph_order_and_grounded_reasons():
     assert names == ["Community-acquired pneumonia", "Influenza"]
     assert result.differential.hypotheses[0].reason == "Fever with cough fits a pneumonia well."
     assert result.differential.hypotheses[1].reason == "for: Fever"
+
+
+def test_a_reply_that_takes_up_the_question_affirms_it(graph):
+    from meddiag.agents.kg_reasoner import KGReasoner, ReasonRequest
+
+    asked = Question(finding_id="HP:0000613", label="Photophobia", text="Does bright light bother your eyes?")
+    reasoner = KGReasoner(graph)
+    for text, status in [("Light and noise really bother me, I lie in a dark room.", "present"),
+                         ("Light doesn't bother me at all.", "absent")]:
+        found = {f.id: f.status for f in reasoner.read(ReasonRequest(state=CaseState(), text=text, asked=asked))}
+        assert found.get("HP:0000613") == status, (text, found)

@@ -35,6 +35,19 @@ _YES = re.compile(
 _NORMAL = re.compile(r"\b(normal|negative|unremarkable|not (seen|detected|found|present)|none seen)\b", re.I)
 
 
+_CONTENT = re.compile(r"[a-z]{4,}")
+_NEGATED = re.compile(r"\b(no|not|never|none|nothing|without|haven'?t|hasn'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t)\b", re.I)
+_COMMON = {"have", "been", "with", "your", "that", "this", "there", "what", "when", "does", "feel", "feeling", "about",
+           "having", "from", "were", "they", "them", "would", "could", "like", "much", "many", "time", "some", "ever",
+           "recently", "noticed", "problem", "problems", "really", "very", "more", "than", "also", "just", "yours"}
+
+
+def _echoes(answer: str, asked: Question) -> bool:
+    """Does a reply take up the question's own words (then it answers it, yes or no)?"""
+    stems = lambda t: {w[:5] for w in _CONTENT.findall(t.lower()) if w not in _COMMON}  # noqa: E731
+    return bool(stems(answer) & stems(f"{asked.text} {asked.label}"))
+
+
 def answer_status(text: str, source: Source = "patient") -> Status | None:
     """How a reply answers a yes/no question (or a test request), or None when it does not."""
     if source in ("exam", "test"):
@@ -90,6 +103,9 @@ class KGReasoner(TypedAgent[ReasonRequest, ReasonResult]):
             )
         if req.asked is not None and req.asked.finding_id not in seen:
             status = answer_status(req.text, req.source)
+            if status is None and req.source == "patient" and _echoes(req.text, req.asked):
+                # "Light really bothers me" / "Light doesn't bother me" answer "Does light bother you?"
+                status = "absent" if _NEGATED.search(req.text) else "present"
             if status is not None:
                 found.append(Finding(id=req.asked.finding_id, label=req.asked.label, status=status,
                                      source=req.source, turn=req.turn, text=req.text.strip()[:80]))

@@ -47,7 +47,7 @@ async def _simulate(args) -> int:
             print(f"# {case.objective}\n", file=out)
     finished: Finished | None = None
     warned = False
-    async for event in consultation.run(patient):
+    async for event in consultation.run(patient, brief=case.objective):
         if isinstance(event, Finished):
             finished = event
         elif isinstance(event, Fallback) and event.kind == "error" and not warned:
