@@ -53,6 +53,8 @@ def test_short_answers_are_read_as_answers(text, status):
 def test_test_results_reported_normal_count_as_absent():
     assert answer_status("Troponin: normal.", "test") == "absent"
     assert answer_status("Troponin 480 ng/L (raised).", "test") is None
+    report = "Chest x-ray: right lower lobe consolidation. Full blood count: normal. Urea: 9 mmol/L (raised)."
+    assert answer_status(report, "test") is None  # one normal line does not deny the finding asked about
 
 
 PNEUMONIA = Hypothesis(disease_id="curated:cap", name="Community-acquired pneumonia", probability=0.7, evidence=[

@@ -21,7 +21,7 @@ from meddiag.simulation.runner import RESULTS, BenchConfig, CaseResult, RunError
 from meddiag.simulation.single_doctor import SingleDoctor, parse_diagnoses
 from meddiag.simulation.patient import SimulatedPatient
 
-AGENTCLINIC = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "agentclinic_medqa_dev.jsonl"
+from shared_data import AGENTCLINIC  # noqa: E402
 pytestmark = pytest.mark.skipif(not AGENTCLINIC.exists(), reason="shared benchmark files not present")
 KEYS = {"n", "top1", "top3", "top10", "mean_turns", "mean_tests", "tests_ordered", "tokens", "seconds"}
 

@@ -12,9 +12,7 @@ from meddiag.simulation.case import CaseError
 from meddiag.simulation.craftmd import load_craftmd
 from meddiag.simulation.datasets import load_cases
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "benchmarks"
-AGENTCLINIC = SHARED / "agentclinic_medqa_dev.jsonl"
-CRAFTMD = SHARED / "craftmd_vignettes_dev.csv"
+from shared_data import AGENTCLINIC, CRAFTMD, SHARED  # noqa: E402,F401
 pytestmark = pytest.mark.skipif(not AGENTCLINIC.exists(), reason="shared benchmark files not present")
 
 

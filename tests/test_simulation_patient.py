@@ -15,7 +15,7 @@ from meddiag.simulation.examiner import NO_RESULT, NORMAL, Examiner
 from meddiag.simulation.judge import normalise
 from meddiag.simulation.patient import UNSURE, SimulatedPatient
 
-AGENTCLINIC = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "agentclinic_medqa_dev.jsonl"
+from shared_data import AGENTCLINIC  # noqa: E402
 pytestmark = pytest.mark.skipif(not AGENTCLINIC.exists(), reason="shared benchmark files not present")
 _NUM = re.compile(r"\d+(?:\.\d+)?")
 

@@ -1,6 +1,6 @@
 """SVG snapshots of the consultation room at 80x24 and 120x40 (baselines in __snapshots__/).
 
-The screen is fed a recorded consultation (``__snapshots__/chat_*.jsonl``: the events of
+The screen is fed a recorded consultation (``data/tui/chat_*.jsonl``: the events of
 a real scripted run, recorded once) so a change in the knowledge graph's numbers does
 not move the pictures; the live path is covered by the Pilot tests. Delete a recording
 to record it again. Each baseline was converted to PNG and looked at before it was
@@ -20,7 +20,7 @@ from meddiag.tui.app import ChatApp
 from meddiag.tui.driver import ChatOptions, ChatSession
 from meddiag.tui.practice import Practice
 
-RECORDINGS = Path(__file__).parent / "__snapshots__"
+RECORDINGS = Path(__file__).parent / "data" / "tui"
 ANSWERS = ["I have had a cough and fever for 3 days", "yes", "no, not really"]
 CHEST = "I have crushing chest pain going down my left arm and I'm sweating buckets."
 OSCE = ["What brings you in today?", "Are you short of breath?", "/exam"]

@@ -50,8 +50,8 @@ def _echoes(answer: str, asked: Question) -> bool:
 
 def answer_status(text: str, source: Source = "patient") -> Status | None:
     """How a reply answers a yes/no question (or a test request), or None when it does not."""
-    if source in ("exam", "test"):
-        return "absent" if _NORMAL.search(text) else None
+    if source in ("exam", "test"):  # only a short, whole-answer "normal": a long report may be normal in parts
+        return "absent" if len(text) <= 60 and _NORMAL.search(text) else None
     if _UNSURE.search(text):
         return "unknown"
     if _NO.search(text):

@@ -2,7 +2,8 @@
 
 ``run_bench(cases, config, graph=, model=, out=)`` plays every case with the chosen team
 (``full``: the Consultation on the model; ``kg``: the Consultation with no model;
-``single``: :class:`~meddiag.simulation.single_doctor.SingleDoctor`), at most
+``single``: :class:`~meddiag.simulation.single_doctor.SingleDoctor`; every team is told the
+case's objective, as AgentClinic's doctor is), at most
 ``config.concurrency`` at a time, sharing one graph and one model client. A run folder holds
 
 - ``run.json`` — the settings; a resumed run must use the same ones;
@@ -189,7 +190,7 @@ def _events(case: Case, patient: SimulatedPatient, config: BenchConfig, graph, m
     full = config.team == "full"
     cc = ConsultationConfig(model=config.model if full else "scripted", max_turns=config.max_turns,
                             max_tests=config.max_tests, stop_on_emergency=False, model_timeout=config.model_timeout)
-    return Consultation(cc, model=model if full else ScriptedClient(), graph=graph).run(patient)
+    return Consultation(cc, model=model if full else ScriptedClient(), graph=graph).run(patient, brief=case.objective)
 
 
 def _specialty(case: Case, graph) -> str:
