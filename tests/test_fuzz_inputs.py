@@ -112,3 +112,33 @@ def test_cli_arguments_parse_or_fail_in_one_line(argv, capsys):
         err = capsys.readouterr().err.strip()
         if exit_.code not in (0, None):  # -h prints help and exits 0
             assert exit_.code == 2 and len(err.splitlines()) == 1, err
+
+
+@FUZZ
+@given(lines=st.lists(st.one_of(st.text(max_size=80), st.builds(lambda d: __import__("json").dumps(d), yaml_docs),
+                                st.just('{"OSCE_Examination": {"Correct_Diagnosis": "Flu"}}'),
+                                st.just('{"OSCE_Examination": {"Objective_for_Doctor": 3, "Patient_Actor": []}}')),
+                      max_size=5))
+def test_agentclinic_loader_reports_bad_lines_and_keeps_going(tmp_path_factory, lines):
+    from meddiag.simulation.agentclinic import load_agentclinic
+
+    path = _write(tmp_path_factory.mktemp("ac"), "cases.jsonl", "\n".join(lines).encode("utf-8", "replace"))
+    try:
+        cases, problems = load_agentclinic(path)
+    except CaseError as err:
+        assert one_line(err)
+        return
+    assert all(p.startswith("line ") and "\n" not in p for p in problems)
+
+
+@FUZZ
+@given(data=st.one_of(st.binary(max_size=300), st.lists(st.lists(st.text(max_size=12), max_size=10), max_size=5)
+                      .map(lambda rows: "\n".join(",".join(r) for r in rows).encode())))
+def test_vignette_loader_survives_any_csv(tmp_path_factory, data):
+    from meddiag.simulation.vignettes import VignetteError, load_vignettes
+
+    path = _write(tmp_path_factory.mktemp("csv"), "v.csv", data)
+    try:
+        load_vignettes(path)
+    except VignetteError as err:
+        assert one_line(err)

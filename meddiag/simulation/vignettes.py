@@ -54,7 +54,7 @@ def load_vignettes(path: str | Path) -> tuple[list[Vignette], list[str]]:
         raise VignetteError(f"vignette file not found: {path}")
     out: list[Vignette] = []
     problems: list[str] = []
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8", errors="replace", newline="") as fh:  # a bad byte spoils a row, not the run
         reader = csv.DictReader(fh)
         missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
         if missing:
