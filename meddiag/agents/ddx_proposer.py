@@ -7,13 +7,13 @@ from that evidence; a reason for a name the graph did not propose is discarded.
 
 from __future__ import annotations
 
-import re
 
 from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field
 
 from meddiag.agents import llm
 from meddiag.agents.base import AgentResult, TypedAgent
+from meddiag.agents.words import stems
 from meddiag.schema import CaseState, Differential, Hypothesis
 
 SYSTEM = (
@@ -54,14 +54,10 @@ def evidence_reason(h: Hypothesis) -> str:
     return "; ".join(parts) or "prior probability given the presentation"
 
 
-_WORD = re.compile(r"[a-z]{4,}")
-
-
 def grounded(reason: str, h: Hypothesis) -> bool:
     """A model's reason is kept only if it is a real sentence that cites the evidence."""
-    words = {w[:5] for w in _WORD.findall(reason.lower())}
-    evidence = {w[:5] for e in h.evidence for w in _WORD.findall(e.label.lower())}
-    return len(reason.split()) >= 5 and bool(words & evidence)
+    evidence = stems(" ".join(e.label for e in h.evidence))
+    return len(reason.split()) >= 5 and bool(stems(reason) & evidence)
 
 
 class DdxProposer(TypedAgent[DdxRequest, DdxResult]):

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 
 from meddiag.agents import llm
 from meddiag.agents.base import AgentResult, TypedAgent
+from meddiag.agents.words import stems
 from meddiag.schema import Question
 
 SYSTEM = (
@@ -22,7 +23,6 @@ SYSTEM = (
     "in simple, kind words, as one short question. Do not name any diagnosis and give no advice."
 )
 
-_WORD = re.compile(r"[a-z]{4,}")
 _ASKS = re.compile(r"^\W*(have|has|had|do|does|did|are|is|was|were|can|could|would|will|how|what|when|where|which|"
                    r"who|why|any|anything|may|might|should)\b", re.I)
 _FIRST_PERSON = re.compile(r"(?<!may )(?<!can )(?<!could )\b(I|I'm|I've|I'd|my|me)\b", re.I)
@@ -49,8 +49,7 @@ class Draft(AgentResult):
 
 
 def _topic_words(req: AskRequest) -> set[str]:
-    words = set(_WORD.findall(f"{req.question.label} {req.lay_label} {req.question.text}".lower())) - _STOP
-    return {w[:5] for w in words}
+    return stems(f"{req.question.label} {req.lay_label} {req.question.text}", _STOP)
 
 
 def check_phrasing(text: str, req: AskRequest) -> str | None:
@@ -63,8 +62,8 @@ def check_phrasing(text: str, req: AskRequest) -> str | None:
         return "more than one sentence"
     if not _ASKS.match(text) or _FIRST_PERSON.search(text):
         return "not a question from the doctor"
-    words = {w[:5] for w in _WORD.findall(text.lower())}
-    if _topic_words(req) and not (words & _topic_words(req)):
+    topic = _topic_words(req)
+    if topic and not (stems(text) & topic):
         return "does not ask about the chosen finding"
     return None
 

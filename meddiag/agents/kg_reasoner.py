@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, ConfigDict
 
 from meddiag.agents.base import AgentResult, TypedAgent
+from meddiag.agents.words import stems
 from meddiag.schema import CaseState, Differential, Finding, Question, Source, Status
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ _YES = re.compile(
 _NORMAL = re.compile(r"\b(normal|negative|unremarkable|not (seen|detected|found|present)|none seen)\b", re.I)
 
 
-_CONTENT = re.compile(r"[a-z]{4,}")
 _NEGATED = re.compile(r"\b(no|not|never|none|nothing|without|haven'?t|hasn'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t)\b", re.I)
 _COMMON = {"have", "been", "with", "your", "that", "this", "there", "what", "when", "does", "feel", "feeling", "about",
            "having", "from", "were", "they", "them", "would", "could", "like", "much", "many", "time", "some", "ever",
@@ -44,8 +44,7 @@ _COMMON = {"have", "been", "with", "your", "that", "this", "there", "what", "whe
 
 def _echoes(answer: str, asked: Question) -> bool:
     """Does a reply take up the question's own words (then it answers it, yes or no)?"""
-    stems = lambda t: {w[:5] for w in _CONTENT.findall(t.lower()) if w not in _COMMON}  # noqa: E731
-    return bool(stems(answer) & stems(f"{asked.text} {asked.label}"))
+    return bool(stems(answer, _COMMON) & stems(f"{asked.text} {asked.label}", _COMMON))
 
 
 def answer_status(text: str, source: Source = "patient") -> Status | None:
