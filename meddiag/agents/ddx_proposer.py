@@ -7,7 +7,6 @@ from that evidence; a reason for a name the graph did not propose is discarded.
 
 from __future__ import annotations
 
-
 from autogen_core.models import ChatCompletionClient
 from pydantic import BaseModel, Field
 
