@@ -19,6 +19,7 @@ from meddiag.sessions import SessionStore
 from meddiag.tui.app import ChatApp
 from meddiag.tui.driver import ChatOptions, ChatSession
 from meddiag.tui.practice import Practice
+from textual.widgets import Input
 
 RECORDINGS = Path(__file__).parent / "data" / "tui"
 ANSWERS = ["I have had a cough and fever for 3 days", "yes", "no, not really"]
@@ -88,6 +89,8 @@ def settled(keys: tuple[str, ...] = ()):
                 break
         if keys:
             await pilot.press(*keys)
+        for field in app.query(Input):  # a blinking cursor makes the picture depend on timing
+            field.cursor_blink = False
         await pilot.pause(0.2)
 
     return run_before
