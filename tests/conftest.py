@@ -1,4 +1,6 @@
-"""Shared fixtures. MEDDIAG_HOME points at a per-run folder so tests never touch ~/.meddiag."""
+"""Shared fixtures. MEDDIAG_HOME points at a per-run folder so tests never touch ~/.meddiag.
+
+Hypothesis runs a fixed, repeatable set of examples unless HYPOTHESIS_PROFILE says otherwise."""
 
 from __future__ import annotations
 
@@ -6,6 +8,13 @@ import os
 import tempfile
 
 import pytest
+from hypothesis import settings
+
+# Property tests replay the same examples on every run (a CI run must not fail on a fresh random
+# draw); `HYPOTHESIS_PROFILE=explore pytest tests/test_*fuzz*.py` searches new ground with more examples.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", max_examples=3000, derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 _HOME = tempfile.mkdtemp(prefix="meddiag-test-home-")
 os.environ["MEDDIAG_HOME"] = _HOME

@@ -20,7 +20,7 @@ from meddiag.models import ModelSpecError, load_model
 from meddiag.models.errors import ModelError
 from meddiag.simulation.case import CaseError, load_case
 
-FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(max_examples=max(60, settings.default.max_examples // 10), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FIXTURES = Path(__file__).parent / "fixtures" / "umls"
 
 yaml_scalars = st.one_of(st.text(max_size=30), st.integers(), st.booleans(), st.none(), st.floats(allow_nan=False))

@@ -22,7 +22,7 @@ FLAGS = st.lists(
               evidence=st.text(max_size=20), advice=st.text(max_size=60)),
     max_size=3,
 )
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=max(150, settings.default.max_examples), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST

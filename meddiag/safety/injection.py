@@ -84,6 +84,14 @@ def _clean(text: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
 
 
+def _tidy(text: str) -> str:
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"[ \t]+([,.!?;:])", r"\1", text)
+    text = re.sub(r"([.!?])[ \t]*[.,;:]+", r"\1", text)
+    text = re.sub(r"^[\s.,;:!?]+|(?<=\n)[ \t.,;:!?]+", "", text)
+    return re.sub(r"\n\s*\n+", "\n", text).strip(" \n,;:")
+
+
 def find_injections(text: str) -> list[str]:
     """The injection devices present in a text (role markers, fake tags, override phrases)."""
     text = _clean(text)
@@ -101,15 +109,11 @@ def neutralise(patient_text: str) -> Sanitised:
             removed.append(match.group().strip())
         return " "
 
-    for _ in range(3):  # removing one device can expose another ("ig<|x|>nore ...")
+    for _ in range(8):  # removing one device (or tidying around it) can expose another
         before = text
         for pattern in _MARKERS + _OVERRIDE_RES:
             text = pattern.sub(cut, text)
+        text = _tidy(text)
         if text == before:
             break
-    text = re.sub(r"[ \t]{2,}", " ", text)
-    text = re.sub(r"[ \t]+([,.!?;:])", r"\1", text)
-    text = re.sub(r"([.!?])[ \t]*[.,;:]+", r"\1", text)
-    text = re.sub(r"^[\s.,;:!?]+|(?<=\n)[ \t.,;:!?]+", "", text)
-    text = re.sub(r"\n\s*\n+", "\n", text).strip(" \n,;:")
     return Sanitised(text=text, removed=removed)
