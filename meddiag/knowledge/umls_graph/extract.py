@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 from meddiag.knowledge.umls_graph.index import Index
+from meddiag.knowledge.umls_graph.loose import LooseIndex, canon
 from meddiag.knowledge.umls_graph.text import STOP, edit_distance, tokens
 from meddiag.schema import Concept
 
@@ -222,6 +223,37 @@ class Extractor:
     def __init__(self, index: Index):
         self.ix = index
         self._fix: dict[str, str | None] = {}
+        self._loose: LooseIndex | None = None
+
+    @property
+    def loose(self) -> LooseIndex:
+        if self._loose is None:
+            ix = self.ix
+            active = {fid for f, fid in enumerate(ix.finding_ids) if ix.closure.ptr[f + 1] > ix.closure.ptr[f]}
+            self._loose = LooseIndex(ix.lexicon, active)
+        return self._loose
+
+    def _loose_matches(self, text: str, toks: list[tuple[str, int, int]],
+                       exact: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """Findings whose synonym words all occur close together in one sentence (see ``loose``),
+        other than those found exactly and those whose words exact matches already account for
+        ("nausea without vomiting" is two findings, not "nausea and vomiting")."""
+        found = {fid for fid, _, _ in exact}
+        covered = {i for _, a, b in exact for i in range(a, b)}
+        out: list[tuple[str, int, int]] = []
+        sent: list[int] = []
+        for i in range(len(toks) + 1):
+            if i == len(toks) or (i and _SENTENCE.search(text[toks[i - 1][2]:toks[i][1]])):
+                if sent:
+                    words = [canon(self.correct(toks[j][0])) for j in sent]
+                    for fid, picks in self.loose.find(words):
+                        used = [sent[p] for p in picks]
+                        if fid not in found and not all(i in covered for i in used):
+                            out.append((fid, min(used), max(used) + 1))
+                sent = []
+            if i < len(toks) and toks[i][0] not in STOP:
+                sent.append(i)
+        return out
 
     # -- misspellings
     def correct(self, tok: str) -> str:
@@ -352,7 +384,8 @@ class Extractor:
         raw = list(_RAW.finditer(text))
         out = list(measured)
         seen = {(c.id, c.polarity) for c in measured}
-        for fid, a, b in self._matches(toks):
+        exact = self._matches(toks)
+        for fid, a, b in exact + self._loose_matches(text, toks, exact):
             if fid in _IGNORE:
                 continue
             s, e = toks[a][1], toks[b - 1][2]
