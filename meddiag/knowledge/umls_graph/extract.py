@@ -1,9 +1,11 @@
 """Text -> concepts: dictionary matching, misspellings, negation, uncertainty, vitals.
 
 The text is tokenised and normalised (``text.tokens``); the longest lexicon phrase is
-matched at each position (stop words skipped). A token of five letters or more that is
-not in the vocabulary is corrected to a vocabulary token one edit away (two for nine
-letters or more). Each match is then given a polarity by NegEx-style triggers that
+matched at each position (stop words skipped); for written case reports, the looser
+matches of ``loose`` are added on request.
+A token of six letters or more that is neither in the vocabulary nor a word of a disease
+name is corrected to a vocabulary token one edit away (two for nine letters or more).
+Each match is then given a polarity by NegEx-style triggers that
 precede it ("no", "denies", "without", "never had") or follow it ("... ruled out") and
 uncertainty triggers ("not sure if", "maybe", "I think"), each scoped to its clause:
 the scope ends at a sentence mark, at a contrasting conjunction ("but", "however") or
@@ -224,6 +226,8 @@ class Extractor:
         self.ix = index
         self._fix: dict[str, str | None] = {}
         self._loose: LooseIndex | None = None
+        # words of disease names are real words, not misspellings ("proctitis" is not "parotitis")
+        self._real = frozenset(t for k in index.names for t in k.split())
 
     @property
     def loose(self) -> LooseIndex:
@@ -257,7 +261,7 @@ class Extractor:
 
     # -- misspellings
     def correct(self, tok: str) -> str:
-        if len(tok) < 5 or tok in self.ix.vocab or tok.isdigit():
+        if len(tok) < 6 or tok in self.ix.vocab or tok.isdigit() or tok in self._real:
             return tok
         if tok in self._fix:
             return self._fix[tok] or tok
@@ -377,7 +381,8 @@ class Extractor:
                                            span=m.span(), text=m.group(), value=value, unit=unit))
         return out
 
-    def extract(self, text: str) -> list[Concept]:
+    def extract(self, text: str, loose: bool = False) -> list[Concept]:
+        """The findings stated in text; ``loose`` adds the looser matches (for written case reports)."""
         measured = self.vitals(text)
         spans = [c.span for c in measured]
         toks = tokens(text)
@@ -385,7 +390,7 @@ class Extractor:
         out = list(measured)
         seen = {(c.id, c.polarity) for c in measured}
         exact = self._matches(toks)
-        for fid, a, b in exact + self._loose_matches(text, toks, exact):
+        for fid, a, b in exact + (self._loose_matches(text, toks, exact) if loose else []):
             if fid in _IGNORE:
                 continue
             s, e = toks[a][1], toks[b - 1][2]
