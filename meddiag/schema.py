@@ -67,6 +67,7 @@ class CaseState(BaseModel):
     asked: list[str] = Field(default_factory=list)  # finding ids already asked about
     tests_done: list[str] = Field(default_factory=list)  # test names requested
     chief_complaint: str = ""
+    narrative: str = ""  # the written case (a vignette), scored by the diseases' word profiles
 
     def update(self, finding: Finding) -> bool:
         """Record a finding; a later definite answer replaces an earlier one.

@@ -98,6 +98,7 @@ class ChoiceSpec(BaseModel):
 
     ids: list[str] = []
     findings: list[str] = []
+    text: str = ""  # an unnamed choice's own words ("Urine metanephrines"), matched to disease profiles
 
 
 def choice_spec(kg, choice: str) -> ChoiceSpec:
@@ -105,7 +106,7 @@ def choice_spec(kg, choice: str) -> ChoiceSpec:
     if ids:
         return ChoiceSpec(ids=ids)
     found = {x.id for x in kg.extract(choice) if x.polarity == "present" and x.id in kg.index.finding_pos}
-    return ChoiceSpec(findings=sorted(found))
+    return ChoiceSpec(findings=sorted(found), text=choice)
 
 
 def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float]:
@@ -114,11 +115,14 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
     A choice the graph names (itself, a family of diseases, or the most specific disease
     named inside it) scores its log-odds relative to the best disease of the whole
     differential. A choice it cannot name scores ``unknown_choice``, plus how much more
-    likely the findings named in the choice ("granular casts", "elevated urine VMA") are
-    under the case's posterior than on average — so an unnamed choice is neither
+    likely the findings named in the choice ("granular casts", "elevated urine VMA") and
+    the choice's words (matched to the diseases' word profiles, ``choice_text_weight``)
+    are under the case's posterior than on average — so an unnamed choice is neither
     automatically last nor automatically first.
     """
     import numpy as np
+
+    from meddiag.knowledge.umls_graph.profile import profiles_of
 
     ix, prm, ranker = kg.index, kg.params, kg._ranker
     s = ranker.scores(state) if scores is None else scores
@@ -133,11 +137,15 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
             out.append(float(v.max() + np.log(np.exp(v - v.max()).sum())) - top)
             continue
         score = prm.unknown_choice
+        if post is None:
+            z = np.where(finite, np.exp(np.where(finite, s - top, -50.0)), 0.0)
+            post = z / z.sum()
+        lr = np.zeros(len(s))
         if spec.findings:
-            if post is None:
-                z = np.where(finite, np.exp(np.where(finite, s - top, -50.0)), 0.0)
-                post = z / z.sum()
-            lr = sum(ranker.terms(ix.finding_pos[f], "present") for f in spec.findings)
+            lr += sum(ranker.terms(ix.finding_pos[f], "present") for f in spec.findings)
+        if spec.text and prm.choice_text_weight:
+            lr += prm.choice_text_weight * profiles_of(ix).scores(spec.text)
+        if lr.any():
             score += float(np.log(max((post * np.exp(np.minimum(lr, 30))).sum(), 1e-12)))
         out.append(score)
     return out

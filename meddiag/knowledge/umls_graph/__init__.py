@@ -65,8 +65,9 @@ class KnowledgeGraph:
         return KnowledgeGraph(self.index, self.graph_path, self.built, params)
 
     # ------------------------------------------------------------------ text
-    def extract(self, text: str) -> list[Concept]:
-        return self._extractor.extract(text)
+    def extract(self, text: str, loose: bool = False) -> list[Concept]:
+        """Findings in text; ``loose`` also accepts a synonym's words in any order within a sentence."""
+        return self._extractor.extract(text, loose=loose)
 
     def demographics(self, text: str) -> Demographics:
         return _demographics(text)

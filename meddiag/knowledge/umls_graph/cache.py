@@ -5,7 +5,7 @@ carries a fingerprint of every input: the HPO files, each curated YAML file, the
 files when given, and the package modules the build runs (sizes and modification times).
 Any change gives a new fingerprint, so a stale cache is never read; older cache files
 are removed when a new one is written. Two pickles are written: the compiled index
-(what queries need, loaded eagerly) and the networkx graph (loaded only on request).
+(what queries need, word profiles included, loaded eagerly) and the networkx graph (loaded only on request).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
     from meddiag.knowledge.umls_graph.index import Index
 
-FORMAT = 2  # bump when the cached structures change shape
+FORMAT = 3  # bump when the cached structures change shape
 _CODE = Path(__file__).parent
 RRF_FILES = ("MRCONSO.RRF", "MRREL.RRF", "MRSTY.RRF")
-BUILD_MODULES = ("cache", "curated", "graph", "hpo", "index", "lay", "text", "umls_rrf")  # the code a build runs
+BUILD_MODULES = ("cache", "curated", "graph", "hpo", "index", "lay", "loose", "profile", "text", "umls_rrf")  # the code a build runs
 
 
 def meddiag_home() -> Path:
@@ -59,12 +59,15 @@ def build(data_dir: Path, umls_dir: Path | None, hpo_dir: Path) -> tuple[Index, 
     from meddiag.knowledge.umls_graph import hpo
     from meddiag.knowledge.umls_graph.graph import build_graph
     from meddiag.knowledge.umls_graph.index import compile_index
+    from meddiag.knowledge.umls_graph.profile import profiles_of
     from meddiag.knowledge.umls_graph.umls_rrf import load_umls
 
     layer = curated.load_curated(data_dir)
     umls = load_umls(Path(umls_dir)) if umls_dir is not None else None
     g = build_graph(hpo.parse_obo(hpo_dir / "hp.obo"), hpo.parse_hpoa(hpo_dir / "phenotype.hpoa"), layer, umls)
-    return compile_index(g), g
+    index = compile_index(g)
+    profiles_of(index)  # stored with the index
+    return index, g
 
 
 def _write(path: Path, obj: object) -> None:

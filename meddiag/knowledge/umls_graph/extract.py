@@ -1,9 +1,11 @@
 """Text -> concepts: dictionary matching, misspellings, negation, uncertainty, vitals.
 
 The text is tokenised and normalised (``text.tokens``); the longest lexicon phrase is
-matched at each position (stop words skipped). A token of five letters or more that is
-not in the vocabulary is corrected to a vocabulary token one edit away (two for nine
-letters or more). Each match is then given a polarity by NegEx-style triggers that
+matched at each position (stop words skipped); for written case reports, the looser
+matches of ``loose`` are added on request.
+A token of six letters or more that is neither in the vocabulary nor a word of a disease
+name is corrected to a vocabulary token one edit away (two for nine letters or more).
+Each match is then given a polarity by NegEx-style triggers that
 precede it ("no", "denies", "without", "never had") or follow it ("... ruled out") and
 uncertainty triggers ("not sure if", "maybe", "I think"), each scoped to its clause:
 the scope ends at a sentence mark, at a contrasting conjunction ("but", "however") or
@@ -18,6 +20,7 @@ from __future__ import annotations
 import re
 
 from meddiag.knowledge.umls_graph.index import Index
+from meddiag.knowledge.umls_graph.loose import LooseIndex, canon
 from meddiag.knowledge.umls_graph.text import STOP, edit_distance, tokens
 from meddiag.schema import Concept
 
@@ -222,10 +225,43 @@ class Extractor:
     def __init__(self, index: Index):
         self.ix = index
         self._fix: dict[str, str | None] = {}
+        self._loose: LooseIndex | None = None
+        # words of disease names are real words, not misspellings ("proctitis" is not "parotitis")
+        self._real = frozenset(t for k in index.names for t in k.split())
+
+    @property
+    def loose(self) -> LooseIndex:
+        if self._loose is None:
+            ix = self.ix
+            active = {fid for f, fid in enumerate(ix.finding_ids) if ix.closure.ptr[f + 1] > ix.closure.ptr[f]}
+            self._loose = LooseIndex(ix.lexicon, active)
+        return self._loose
+
+    def _loose_matches(self, text: str, toks: list[tuple[str, int, int]],
+                       exact: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+        """Findings whose synonym words all occur close together in one sentence (see ``loose``),
+        other than those found exactly and those whose words exact matches already account for
+        ("nausea without vomiting" is two findings, not "nausea and vomiting")."""
+        found = {fid for fid, _, _ in exact}
+        covered = {i for _, a, b in exact for i in range(a, b)}
+        out: list[tuple[str, int, int]] = []
+        sent: list[int] = []
+        for i in range(len(toks) + 1):
+            if i == len(toks) or (i and _SENTENCE.search(text[toks[i - 1][2]:toks[i][1]])):
+                if sent:
+                    words = [canon(self.correct(toks[j][0])) for j in sent]
+                    for fid, picks in self.loose.find(words):
+                        used = [sent[p] for p in picks]
+                        if fid not in found and not all(i in covered for i in used):
+                            out.append((fid, min(used), max(used) + 1))
+                sent = []
+            if i < len(toks) and toks[i][0] not in STOP:
+                sent.append(i)
+        return out
 
     # -- misspellings
     def correct(self, tok: str) -> str:
-        if len(tok) < 5 or tok in self.ix.vocab or tok.isdigit():
+        if len(tok) < 6 or tok in self.ix.vocab or tok.isdigit() or tok in self._real:
             return tok
         if tok in self._fix:
             return self._fix[tok] or tok
@@ -345,14 +381,16 @@ class Extractor:
                                            span=m.span(), text=m.group(), value=value, unit=unit))
         return out
 
-    def extract(self, text: str) -> list[Concept]:
+    def extract(self, text: str, loose: bool = False) -> list[Concept]:
+        """The findings stated in text; ``loose`` adds the looser matches (for written case reports)."""
         measured = self.vitals(text)
         spans = [c.span for c in measured]
         toks = tokens(text)
         raw = list(_RAW.finditer(text))
         out = list(measured)
         seen = {(c.id, c.polarity) for c in measured}
-        for fid, a, b in self._matches(toks):
+        exact = self._matches(toks)
+        for fid, a, b in exact + (self._loose_matches(text, toks, exact) if loose else []):
             if fid in _IGNORE:
                 continue
             s, e = toks[a][1], toks[b - 1][2]

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 SEX_CODE = {"any": 0, "male": 1, "female": 2}
 _GENERIC = frozenset("abnormality abnormal disease disorder syndrome normal increased decreased high low "
                      "finding symptom sign problem history left right severe mild".split())
+# single words too ambiguous to stand for a finding on their own ("fit and well", "thin plaques",
+# "yellow scale", "runs 50 miles a week"); phrases containing them still match
+_AMBIGUOUS = frozenset("fit run thin nail sick yellow".split())
 _HEAD_NOUNS = frozenset("pain ache swell swelling rash bleed bleeding itch discharge tenderness weakness "
                         "numbness stiffness cramp lump".split())
 _REVERSIBLE = frozenset(key(" ".join(_HEAD_NOUNS)))
@@ -147,7 +150,7 @@ def _lexicon(g: nx.DiGraph, fids: list[str], degree: dict[str, int]) -> dict[str
 
     def offer(surface: str, fid: str, rank: int, trusted: bool) -> None:
         k = key(surface)
-        if not k:
+        if not k or (len(k) == 1 and k[0] in _AMBIGUOUS):
             return
         if not trusted:
             bare = surface.strip()

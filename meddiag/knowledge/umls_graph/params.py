@@ -34,6 +34,8 @@ class RankParams(BaseModel):
     sex_mismatch: float = -9.21  # log-odds for a sex the disease cannot occur in
     age_out_curated: float = -3.0  # log-odds for an age outside a curated condition's range
     age_out_other: float = -1.2
+    text_weight: float = 0.6  # weight of the word-profile score of a written case (profile.py)
+    choice_text_weight: float = 1.0  # mcq: weight of an unnamed choice's words against the likely diseases
     unknown_choice: float = -6.0  # mcq: log-odds (relative to the named choices' mean) of an unnamed choice
 
     def with_(self, **changes) -> "RankParams":

@@ -2,7 +2,8 @@
 
 A disease's score is its log-odds: the log prior of its prevalence class (times
 ``prior_weight``), a demographic term (sex it cannot occur in, age outside its typical
-range), and one likelihood-ratio term per known finding. For a present finding ``f`` the
+range), a word-profile term when the case is written text (``profile.py``), and one
+likelihood-ratio term per known finding. For a present finding ``f`` the
 likelihood ``P(f | d)`` is the disease's weight for ``f`` or for a more specific HPO term
 (true-path closure), or a parent annotation's weight times ``child_discount`` (the
 patient's specific finding supports a disease annotated with the general term), or
@@ -24,6 +25,7 @@ import numpy as np
 
 from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.params import RankParams, load_params
+from meddiag.knowledge.umls_graph.profile import profiles_of
 from meddiag.schema import CaseState, Differential, Evidence, Hypothesis, Question
 
 MUST_NOT_MISS_WEIGHT = 3.0
@@ -45,6 +47,13 @@ class Ranker:
         n_f = len(index.finding_ids)
         self._col_of = np.repeat(np.arange(n_f), np.diff(index.direct.ptr))
         self._kind_masks = {k: np.array([fk in kinds for fk in index.f_kind]) for k, kinds in KIND_GROUPS.items()}
+        self._text: tuple[str, np.ndarray] | None = None  # memo: the last narrative and its profile scores
+
+    def text_scores(self, text: str) -> np.ndarray:
+        """``text_weight`` times the word-profile similarity of every disease to a written case."""
+        if self._text is None or self._text[0] != text:
+            self._text = (text, self.params.text_weight * profiles_of(self.ix).scores(text))
+        return self._text[1]
 
     # ----------------------------------------------------------------- likelihoods
     def likelihood(self, f: int) -> np.ndarray:
@@ -121,6 +130,8 @@ class Ranker:
             with np.errstate(invalid="ignore"):
                 out = (demo.age < ix.d_age[:, 0] - 0.5) | (demo.age > ix.d_age[:, 1] + 0.5)
             s[out] += self._age_penalty[out]
+        if state.narrative and self.params.text_weight:
+            s += self.text_scores(state.narrative)
         for f, status in self._known(state):
             t = self.terms(f, status)
             s += t

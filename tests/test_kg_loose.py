@@ -1,0 +1,84 @@
+"""Loose matching, word profiles and the guards against ambiguous words, on the real graph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from meddiag.knowledge.umls_graph.commands import case_from_text
+from meddiag.knowledge.umls_graph.loose import LooseIndex, canon
+from meddiag.knowledge.umls_graph.profile import profiles_of
+
+
+def statuses(graph, text: str) -> dict[str, str]:
+    return {c.label: c.polarity for c in graph.extract(text, loose=True)}
+
+
+def test_words_in_another_order_still_name_the_finding(graph) -> None:
+    text = "On examination the right inguinal lymph node was tender and swollen."
+    assert statuses(graph, text).get("Lymphadenopathy") == "present", statuses(graph, text)
+    assert "Lymphadenopathy" not in {c.label for c in graph.extract(text)}  # exact matching only by default
+
+
+def test_a_loose_match_keeps_the_negation_of_its_clause(graph) -> None:
+    got = statuses(graph, "She denies that her lymph nodes are swollen.")
+    assert got.get("Lymphadenopathy") == "absent", got
+
+
+def test_words_in_different_sentences_do_not_combine(graph) -> None:
+    got = statuses(graph, "The lymph node biopsy was done last year. Today her ankles are swollen.")
+    assert "Lymphadenopathy" not in got, got
+
+
+def test_two_exact_findings_are_not_merged_into_a_third(graph) -> None:
+    got = statuses(graph, "nausea without vomiting")
+    assert got.get("Nausea") == "present" and got.get("Vomiting") == "absent", got
+    assert "Nausea and vomiting" not in got
+
+
+@pytest.mark.parametrize("text,wrong", [
+    ("He is fit and well and runs 10 miles a week.", {"Seizure", "Diarrhea"}),
+    ("Thin scaly plaques on the elbows.", {"significantly low body weight"}),
+    ("She tried several creams without benefit.", {"Fatigue"}),
+    ("He denies proctitis.", {"Parotitis"}),
+])
+def test_everyday_words_are_not_read_as_findings(graph, text: str, wrong: set[str]) -> None:
+    assert not wrong & set(statuses(graph, text)), statuses(graph, text)
+
+
+def test_loose_index_needs_every_word_within_the_window() -> None:
+    ix = LooseIndex({"swollen lymph node": "F1", "chest pain": "F2"}, active={"F1", "F2"})
+    words = [canon(w) for w in "lymph node tender and enlarged".split()]
+    assert [f for f, _ in ix.find(words)] == ["F1"]  # "enlarged" folds to the same word as "swollen"
+    far = [canon(w) for w in "lymph node a b c d e f g swollen".split()]
+    assert ix.find(far) == []
+    assert [(f, sorted(p)) for f, p in ix.find(["pain", "radiates", "to", "the", "chest"])] == [("F2", [0, 4])]
+
+
+def test_a_disease_profile_finds_the_disease_from_its_own_findings(graph) -> None:
+    ix = graph.index
+    prof = profiles_of(ix)
+    curated = [d for d, src in enumerate(ix.d_source) if src == "curated"]
+    rng = np.random.default_rng(7)
+    ranks = []
+    for d in rng.choice(curated, 40, replace=False):
+        edges = np.flatnonzero(ix.direct.dis == d)
+        f_of = np.searchsorted(ix.direct.ptr, edges, side="right") - 1
+        top = f_of[np.argsort(-ix.direct.w[edges])][:4]
+        text = ". ".join(ix.f_label[f] for f in top)
+        s = prof.scores(text)
+        ranks.append(int((s[curated] > s[d]).sum()) + 1)
+    assert np.median(ranks) <= 5, ranks
+    assert np.mean([r <= 50 for r in ranks]) >= 0.9, ranks
+
+
+def test_the_narrative_counts_only_with_a_text_weight(graph) -> None:
+    text = "A 30-year-old woman with a painless genital ulcer and inguinal buboes after unprotected sex."
+    state = case_from_text(graph, text)
+    assert state.narrative == text
+    plain = graph.with_params(graph.params.with_(text_weight=0.0))
+    bare = state.model_copy(update={"narrative": ""})
+    assert [h.disease_id for h in plain.rank(state).hypotheses] == [h.disease_id for h in graph.rank(bare).hypotheses]
+    with_text = graph._ranker.scores(state)
+    without = graph._ranker.scores(bare)
+    assert not np.allclose(with_text[np.isfinite(with_text)], without[np.isfinite(without)])
