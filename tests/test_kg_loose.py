@@ -114,3 +114,14 @@ def test_the_patient_is_the_first_person_described(text: str, age, sex, pregnant
 
     d = demographics(text)
     assert (d.age, d.sex, d.pregnant) == (age, sex, pregnant)
+
+
+def test_a_general_choice_covers_its_kinds_unless_another_choice_names_one(graph) -> None:
+    from meddiag.simulation.vignettes import question_specs
+
+    kinds = graph.namer.kinds("Pneumothorax")
+    assert len(kinds) >= 2 and all("pneumothorax" in graph.index.d_name[graph.index.disease_pos[k]].lower()
+                                   for k in kinds)
+    general, specific = question_specs(graph, ["Pneumothorax", "Tension pneumothorax", "Asthma", "Pneumonia"])[:2]
+    assert specific.ids and specific.ids[0] in kinds
+    assert specific.ids[0] not in general.ids and set(general.ids) & set(kinds)
