@@ -17,7 +17,7 @@ import time
 
 from meddiag.knowledge.umls_graph import load_graph
 from meddiag.knowledge.umls_graph.params import PARAMS_FILE, RankParams, save_params
-from meddiag.simulation.vignettes import answer_ids, case_states, choice_spec, load_vignettes, score_free, \
+from meddiag.simulation.vignettes import answer_ids, case_states, question_specs, load_vignettes, score_free, \
     score_mcq, select
 
 CSV = "../shared/benchmarks/craftmd_vignettes_dev.csv"
@@ -33,6 +33,8 @@ GRID: dict[str, list[float]] = {
     "general_base": [0.1, 0.2, 0.3, 0.5],
     "age_out_curated": [-1.0, -2.0, -3.0, -5.0],
     "unknown_choice": [-10.0, -8.0, -6.0, -4.0, -3.0, -2.0, -1.0],
+    "text_weight": [0.0, 0.3, 0.45, 0.6, 0.8, 1.0],
+    "choice_text_weight": [0.0, 0.5, 1.0, 1.5, 2.0],
 }
 BASE_LOG_PRIOR = RankParams().log_prior
 
@@ -53,7 +55,7 @@ class Bench:
     def __init__(self, kg, vignettes):
         self.kg, self.v = kg, vignettes
         self.states = case_states(kg, vignettes)
-        self.specs = [[choice_spec(kg, c) for c in v.choices] for v in vignettes]
+        self.specs = [question_specs(kg, v.choices) for v in vignettes]
         self.targets = [answer_ids(kg, v.answer) for v in vignettes]
 
     def run(self, params: RankParams) -> dict:

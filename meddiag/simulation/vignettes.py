@@ -102,11 +102,25 @@ class ChoiceSpec(BaseModel):
 
 
 def choice_spec(kg, choice: str) -> ChoiceSpec:
+    """The diseases a choice names (with the kinds of it: "Pneumothorax" covers tension and
+    traumatic pneumothorax), else the findings and words in it."""
     ids = kg.lookup_diseases(choice) or [d for d in [kg.namer.contained(choice)] if d]
     if ids:
-        return ChoiceSpec(ids=ids)
+        return ChoiceSpec(ids=list(dict.fromkeys(ids + kg.namer.kinds(choice))))
     found = {x.id for x in kg.extract(choice) if x.polarity == "present" and x.id in kg.index.finding_pos}
     return ChoiceSpec(findings=sorted(found), text=choice)
+
+
+def question_specs(kg, choices: list[str]) -> list[ChoiceSpec]:
+    """Each choice's spec, a general choice ceding the kinds another choice names itself
+    ("Melanoma" next to "Acral melanoma" does not count acral melanoma)."""
+    specs = [choice_spec(kg, c) for c in choices]
+    own = [set(s.ids[:1]) for s in specs]
+    for i, s in enumerate(specs):
+        taken = set().union(*(o for j, o in enumerate(own) if j != i)) - own[i]
+        if taken & set(s.ids):
+            specs[i] = s.model_copy(update={"ids": [d for d in s.ids if d not in taken]})
+    return specs
 
 
 def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float]:
@@ -154,7 +168,7 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
 def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
               specs: list[list[ChoiceSpec]] | None = None) -> dict:
     states = states if states is not None else case_states(kg, vignettes)
-    specs = specs if specs is not None else [[choice_spec(kg, c) for c in v.choices] for v in vignettes]
+    specs = specs if specs is not None else [question_specs(kg, v.choices) for v in vignettes]
     right = named = n = 0
     skipped: list[str] = []
     for v, st, sp in zip(vignettes, states, specs):
@@ -171,8 +185,9 @@ def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
 
 def answer_ids(kg, answer: str) -> list[str]:
     """The diseases that count as naming the answer: it, its family members, or the disease it
-    qualifies ("Infantile seborrheic dermatitis" -> seborrheic dermatitis)."""
-    return kg.lookup_diseases(answer, contained=True)
+    qualifies ("Infantile seborrheic dermatitis" -> seborrheic dermatitis), and its kinds."""
+    ids = kg.lookup_diseases(answer, contained=True)
+    return list(dict.fromkeys(ids + kg.namer.kinds(answer))) if ids else ids
 
 
 def hit_rank(kg, targets: list[str], scores) -> int | None:

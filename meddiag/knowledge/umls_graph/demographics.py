@@ -1,8 +1,10 @@
 """Age, sex and pregnancy from free text ("a 45-year-old woman", "I'm 30, male", "pregnant").
 
 Explicit statements win over hints: an age stated in years/months/weeks beats words such
-as "infant"; a sex noun ("woman", "boy") beats pronouns, which decide only when one kind
-clearly dominates. Pregnancy implies female; "not pregnant" is recorded as False.
+as "infant", and the first age stated is the patient's; the first person noun ("woman",
+"boy") decides the sex over relatives ("his mother"), and beats pronouns, which decide
+only when one kind clearly dominates. Pregnancy implies female; "not pregnant" is
+recorded as False; a child's birth history ("born at 39 weeks' gestation") is not a pregnancy.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ _AGE_WORDS = [
 _FEMALE = re.compile(r"\b(woman|women|female|girl|lady|mother|mom|mum|wife|daughter|sister|mrs|ms)\b", re.I)
 _MALE = re.compile(r"\b(man|men|male|boy|gentleman|father|dad|husband|son|brother|mr)\b", re.I)
 _SHORT_SEX = re.compile(r"\b(?:\d{1,2}|\d{1,3}\s*(?:yo|y/o))\s*([mf])\b", re.I)
+_PERSON_FEMALE = frozenset("woman women female girl lady".split())
+_PERSON = re.compile(r"\b(woman|women|female|girl|lady|man|men|male|boy|gentleman)\b", re.I)
+_BORN = re.compile(r"\b(?:born|delivered)\b[^.;]*?\bgestation(?:al age)?\b", re.I)
 _SHE = re.compile(r"\b(she|her|hers|herself)\b", re.I)
 _HE = re.compile(r"\b(he|him|his|himself)\b", re.I)
 _PREGNANT = re.compile(r"\b(pregnant|pregnancy|gestation|gravid|weeks pregnant|expecting a baby|g\d+p\d+)\b", re.I)
@@ -43,13 +48,12 @@ _NOT_PREGNANT = re.compile(r"\b(?:(?:not|never been|isn't|no chance of being|non
 
 def demographics(text: str) -> Demographics:
     age = None
-    for rx, scale in _AGE:
-        m = rx.search(text)
-        if m:
-            v = float(m.group(1)) * scale
-            if 0 <= v <= 120:
-                age = round(v, 3)
-                break
+    stated = sorted((m.start(), i, float(m.group(1)) * scale) for i, (rx, scale) in enumerate(_AGE)
+                    for m in rx.finditer(text))
+    for _, _, v in stated:  # the first age stated is the patient's ("a 3-day-old boy born to a 23-year-old mother")
+        if 0 <= v <= 120:
+            age = round(v, 3)
+            break
     if age is None:
         for rx, v in _AGE_WORDS:
             if rx.search(text):
@@ -57,6 +61,9 @@ def demographics(text: str) -> Demographics:
                 break
     sex = None
     fem, mal = bool(_FEMALE.search(text)), bool(_MALE.search(text))
+    first = _PERSON.search(text)
+    if first:  # "a boy ... his mother": the first person noun is the patient
+        fem, mal = first.group(1).lower() in _PERSON_FEMALE, first.group(1).lower() not in _PERSON_FEMALE
     if short := _SHORT_SEX.search(text):
         fem, mal = short.group(1).lower() == "f", short.group(1).lower() == "m"
     if fem != mal:
@@ -68,8 +75,10 @@ def demographics(text: str) -> Demographics:
         elif he > she:
             sex = "male"
     pregnant = None
-    if _NOT_PREGNANT.search(text):
+    if age is not None and age < 10:
+        pass  # "born at 39 weeks' gestation" is a child's birth history, not a pregnancy
+    elif _NOT_PREGNANT.search(text):
         pregnant = False
-    elif _PREGNANT.search(text):
+    elif _PREGNANT.search(_BORN.sub(" ", text)):
         pregnant, sex = True, "female"
     return Demographics(age=age, sex=sex, pregnant=pregnant)

@@ -1,18 +1,19 @@
 """Text -> concepts: dictionary matching, misspellings, negation, uncertainty, vitals.
 
 The text is tokenised and normalised (``text.tokens``); the longest lexicon phrase is
-matched at each position (stop words skipped); for written case reports, the looser
-matches of ``loose`` are added on request.
-A token of six letters or more that is neither in the vocabulary nor a word of a disease
-name is corrected to a vocabulary token one edit away (two for nine letters or more).
-Each match is then given a polarity by NegEx-style triggers that
-precede it ("no", "denies", "without", "never had") or follow it ("... ruled out") and
-uncertainty triggers ("not sure if", "maybe", "I think"), each scoped to its clause:
-the scope ends at a sentence mark, at a contrasting conjunction ("but", "however") or
-at a new subject or verb ("I", "she", "has", "reports"). Commas do not end a scope, so
-"denies fever, chills or cough" negates all three. Measured vitals and common labs are
-read with their units and turned into the finding they imply (a temperature of
-39.2 C -> fever present; 36.8 C -> fever absent).
+matched at each position (stop words skipped); for written case reports the looser
+matches of ``loose`` are added on request. A token of six letters or more that is
+neither in the vocabulary nor a word of a disease name is corrected to a vocabulary
+token one edit away (two for nine letters or more). Each match is then given a polarity
+by NegEx-style triggers that precede it ("no", "denies", "without", "never had") or
+follow it ("... ruled out") and uncertainty triggers ("not sure if", "maybe", "I
+think"), each scoped to its clause: the scope ends at a sentence mark, at a contrasting
+conjunction ("but", "however") or at a new subject or verb ("I", "she", "has",
+"reports"). Commas do not end a scope, so "denies fever, chills or cough" negates all
+three. What is said of relatives ("his father had a myocardial infarction", "family
+history of diabetes") is not taken as the patient's own finding. Measured vitals and
+common labs are read with their units and turned into the finding they imply (a
+temperature of 39.2 C -> fever present; 36.8 C -> fever absent).
 """
 
 from __future__ import annotations
@@ -50,6 +51,19 @@ _SENTENCE = re.compile(r"[.;:?!\n]")
 _LIST_OR = frozenset(("or", "nor"))
 _POST_GAP = frozenset("test tests result results screen screening culture cultures study studies level levels came "
                       "back was is were are been".split())
+# Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
+# words say so ("family history of colon cancer" is a finding of its own).
+_KIN = (r"(?:father|mother|dad|mom|mum|brother|sister|siblings?|parents?|uncle|aunt|grand(?:father|mother|parents?)|"
+        r"cousin|son|daughter|twin|relatives?|family members?)")
+_FAMILY = re.compile(
+    r"\bfamily (?:medical )?history\b[^.;]*"
+    rf"|\b(?:his|her|their|patient's|the patient's)\s+(?:\w+\s+)?{_KIN}\s+(?:was diagnosed with|died|has a history of|"
+    r"had a history of|suffers? from|suffered from|(?:has|had|have)(?!\s+(?:been|noticed|observed|seen|brought|reported|"
+    r"said|told|taken|given|tried|to|not|no)\b))[^.;]*"
+    rf"|[^.;,]*\bin\s+(?:his|her|their|a|the patient's)\s+(?:\w+\s+)?{_KIN}\b"
+    r"|[^.;,]*\bruns in (?:the|his|her|their) family\b",
+    re.I)
+_KIN_WORD = re.compile(rf"\b(?:family|familial|{_KIN})\b", re.I)
 _IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322"})  # "past medical history", "family history", "healthy"
 
 
@@ -390,12 +404,16 @@ class Extractor:
         out = list(measured)
         seen = {(c.id, c.polarity) for c in measured}
         exact = self._matches(toks)
+        family = [m.span() for m in _FAMILY.finditer(text)]
         for fid, a, b in exact + (self._loose_matches(text, toks, exact) if loose else []):
             if fid in _IGNORE:
                 continue
             s, e = toks[a][1], toks[b - 1][2]
             if any(s < se and ss < e for ss, se in spans):
                 continue
+            if any(fs <= s < fe for fs, fe in family) and not _KIN_WORD.search(
+                    self.ix.f_label[self.ix.finding_pos[fid]] + " " + text[s:e]):
+                continue  # the relative's condition, not the patient's
             pol = self._polarity(text, raw, a, b)
             if (fid, pol) in seen:
                 continue

@@ -47,6 +47,16 @@ class Namer:
         for t in sorted(self.vocab):
             self._buckets.setdefault((t[0], len(t)), []).append(t)
         self._fixes: dict[str, str] = {}
+        self._heads: dict[str, set[str]] | None = None
+
+    def kinds(self, name: str) -> list[str]:
+        """Curated diseases that are kinds of the named one: the name is the head of one of their
+        names ("Squamous cell carcinoma" -> "Cutaneous squamous cell carcinoma", "Squamous cell
+        carcinoma of the lung"; "Pneumothorax" -> "Tension pneumothorax"), sorted by id."""
+        if self._heads is None:
+            self._heads = _heads(self.ix)
+        key = name_key(_SPLIT.split(_PAREN.sub(" ", name.translate(_TYPO)))[0])
+        return sorted(self._heads.get(key, ())) if key else []
 
     def lookup(self, name: str) -> str | None:
         ids = self.lookup_all(name)
@@ -108,6 +118,23 @@ class Namer:
         if len(self._fixes) < 20_000:
             self._fixes[tok] = best
         return best
+
+
+_OF = re.compile(r"\s+(?:of|in|involving|affecting)\s+", re.I)
+
+
+def _heads(ix: Index) -> dict[str, set[str]]:
+    """Head phrase -> curated diseases one of whose names ends with it after some qualifier
+    ("iron deficiency anemia" -> "anemia", "deficiency anemia"; the part before "of"/"in" counts)."""
+    out: dict[str, set[str]] = {}
+    for d, (did, src) in enumerate(zip(ix.disease_ids, ix.d_source)):
+        if src != "curated" or ix.d_hidden[d]:
+            continue
+        for n in [ix.d_name[d], *ix.d_synonyms[d]]:
+            toks = name_key(_OF.split(_PAREN.sub(" ", n.translate(_TYPO)))[0]).split()
+            for i in range(1, len(toks)):
+                out.setdefault(" ".join(toks[i:]), set()).add(did)
+    return out
 
 
 @lru_cache(maxsize=4096)
