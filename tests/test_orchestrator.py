@@ -169,8 +169,8 @@ def test_a_fault_at_a_random_turn_loses_nothing(graph, seed):
         return json.dumps({"question": asked}) if "Question for the patient" in messages[-1].content else "{}"
 
     patient = ListPatient(PNEUMONIA)
-    events = run(Consultation(ConsultationConfig(max_turns=4, model_timeout=0.5), model=ScriptedClient(model),
-                              graph=graph), patient)
+    config = ConsultationConfig(max_turns=4, min_turns=4, model_timeout=0.5)  # all 4 questions are asked
+    events = run(Consultation(config, model=ScriptedClient(model), graph=graph), patient)
     finished = events[-1]
     assert isinstance(finished, Finished) and finished.differential.hypotheses
     said = [e.turn.text for e in events if isinstance(e, Utterance) and e.turn.role == "patient"]
