@@ -70,3 +70,13 @@ def test_the_llm_judge_is_asked_only_when_the_graph_cannot_decide(graph):
     rank, how = asyncio.run(judge.rank(["Lambert-Eaton thing", "Odd name for the answer"], "Some rare disorder"))
     assert (rank, how) == (2, "llm") and len(client.calls) == 2
     assert asyncio.run(Judge(graph).rank(["Odd name"], "Some rare disorder")) == (None, "")
+
+
+def test_a_kind_of_a_general_answer_counts(graph) -> None:
+    from meddiag.simulation.judge import matches
+
+    kinds = graph.namer.kinds("Disc herniation")
+    assert kinds, "no curated disc herniation"
+    assert matches(graph.index.d_name[graph.index.disease_pos[kinds[0]]], "Disc herniation", graph)
+    assert matches("Tension pneumothorax", "Pneumothorax", graph)
+    assert not matches("Pneumothorax", "Tension pneumothorax", graph)  # a supertype does not count

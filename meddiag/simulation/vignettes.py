@@ -105,8 +105,9 @@ def choice_spec(kg, choice: str) -> ChoiceSpec:
     """The diseases a choice names (with the kinds of it: "Pneumothorax" covers tension and
     traumatic pneumothorax), else the findings and words in it."""
     ids = kg.lookup_diseases(choice) or [d for d in [kg.namer.contained(choice)] if d]
+    ids = list(dict.fromkeys(ids + kg.namer.kinds(choice)))
     if ids:
-        return ChoiceSpec(ids=list(dict.fromkeys(ids + kg.namer.kinds(choice))))
+        return ChoiceSpec(ids=ids)
     found = {x.id for x in kg.extract(choice) if x.polarity == "present" and x.id in kg.index.finding_pos}
     return ChoiceSpec(findings=sorted(found), text=choice)
 
@@ -186,8 +187,7 @@ def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
 def answer_ids(kg, answer: str) -> list[str]:
     """The diseases that count as naming the answer: it, its family members, or the disease it
     qualifies ("Infantile seborrheic dermatitis" -> seborrheic dermatitis), and its kinds."""
-    ids = kg.lookup_diseases(answer, contained=True)
-    return list(dict.fromkeys(ids + kg.namer.kinds(answer))) if ids else ids
+    return list(dict.fromkeys(kg.lookup_diseases(answer, contained=True) + kg.namer.kinds(answer)))
 
 
 def hit_rank(kg, targets: list[str], scores) -> int | None:
