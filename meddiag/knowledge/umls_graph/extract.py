@@ -48,6 +48,7 @@ _SKIP = frozenset(  # words that may sit between a trigger and its concept ("don
     "any a an experienced noticed having currently really".split()
 )
 _SENTENCE = re.compile(r"[.;:?!\n]")
+_PUNCT = re.compile(r"[,.;:?!()\n]")
 _LIST_OR = frozenset(("or", "nor"))
 _POST_GAP = frozenset("test tests result results screen screening culture cultures study studies level levels came "
                       "back was is were are been".split())
@@ -298,14 +299,22 @@ class Extractor:
         return best or tok
 
     # -- matching
-    def _matches(self, toks: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-        """(finding id, first token, last token + 1), leftmost-longest over content tokens."""
+    def _matches(self, toks: list[tuple[str, int, int]], text: str = "") -> list[tuple[str, int, int]]:
+        """(finding id, first token, last token + 1), leftmost-longest over content tokens; a phrase
+        does not run across punctuation ("smoking history, high blood pressure")."""
         content = [i for i, (t, _, _) in enumerate(toks) if t not in STOP]
         words = [self.correct(toks[i][0]) for i in content]
+        seg, k = [], 0
+        for j, i in enumerate(content):
+            if j and _PUNCT.search(text[toks[content[j - 1]][2]:toks[i][1]]):
+                k += 1
+            seg.append(k)
         lex, out, i = self.ix.lexicon, [], 0
         while i < len(words):
             hit = None
             for n in range(min(self.ix.max_phrase, len(words) - i), 0, -1):
+                if seg[i + n - 1] != seg[i]:
+                    continue
                 fid = lex.get(" ".join(words[i:i + n]))
                 if fid is not None:
                     hit = (fid, n)
@@ -403,7 +412,7 @@ class Extractor:
         raw = list(_RAW.finditer(text))
         out = list(measured)
         seen = {(c.id, c.polarity) for c in measured}
-        exact = self._matches(toks)
+        exact = self._matches(toks, text)
         family = [m.span() for m in _FAMILY.finditer(text)]
         for fid, a, b in exact + (self._loose_matches(text, toks, exact) if loose else []):
             if fid in _IGNORE:
