@@ -125,3 +125,13 @@ def test_a_general_choice_covers_its_kinds_unless_another_choice_names_one(graph
     general, specific = question_specs(graph, ["Pneumothorax", "Tension pneumothorax", "Asthma", "Pneumonia"])[:2]
     assert specific.ids and specific.ids[0] in kinds
     assert specific.ids[0] not in general.ids and set(general.ids) & set(kinds)
+
+
+@pytest.mark.parametrize("text,label,polarity", [
+    ("ANA is positive.", "Antinuclear antibody positivity", "present"),
+    ("ANA negative.", "Antinuclear antibody positivity", "absent"),
+    ("Anti-TPO antibodies were high.", "Anti-thyroid peroxidase antibody positivity", "present"),
+    ("Antimitochondrial antibodies are positive.", "Antimitochondrial antibody positivity", "present"),
+])
+def test_autoantibodies_are_read_as_reports_write_them(graph, text: str, label: str, polarity: str) -> None:
+    assert statuses(graph, text).get(label) == polarity, statuses(graph, text)

@@ -129,6 +129,14 @@ LAY_PHRASES: dict[str, list[str]] = {
 }
 
 CLINICAL_PHRASES: dict[str, list[str]] = {
+    # autoantibodies as case reports write them (HPO names them "... antibody positivity")
+    "HP:0003493": ["ANA", "positive ANA", "ANA positive", "ANA titer", "antinuclear antibody", "positive antinuclear antibodies"],
+    "HP:0025379": ["anti-TPO antibodies", "thyroid peroxidase antibodies", "antithyroid peroxidase antibodies",
+                   "TPO antibodies", "antimicrosomal antibodies"],
+    "HP:0030167": ["antimitochondrial antibodies", "anti-mitochondrial antibodies", "positive AMA", "AMA positive"],
+    "HP:6001064": ["acetylcholine receptor antibodies", "anti-AChR antibodies", "AChR antibodies"],
+    "HP:0003262": ["anti-smooth muscle antibodies", "smooth muscle antibodies"],
+    "HP:0032230": ["c-ANCA", "cANCA", "anti-PR3 antibodies", "PR3-ANCA", "anti-proteinase 3 antibodies"],
     "HP:0012251": ["st elevation", "st elevations", "st segment elevations", "st-segment elevation"],
     "HP:0000616": ["pinpoint pupils", "constricted pupils", "pinpoint pupil"],
     "HP:0006677": ["wide qrs", "widened qrs", "wide qrs complex", "wide qrs complexes", "qrs widening"],
