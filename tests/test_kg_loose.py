@@ -50,6 +50,11 @@ def test_everyday_words_are_not_read_as_findings(graph, text: str, wrong: set[st
     assert not wrong & set(statuses(graph, text)), statuses(graph, text)
 
 
+def test_a_phrase_stating_an_absence_matches_only_exactly() -> None:
+    ix = LooseIndex({"angioedema without urticaria": "F1", "urticaria angioedema": "F2"}, active={"F1", "F2"})
+    assert [f for f, _ in ix.find(["urticaria", "angioedema"])] == ["F2"]
+
+
 def test_loose_index_needs_every_word_within_the_window() -> None:
     ix = LooseIndex({"swollen lymph node": "F1", "chest pain": "F2"}, active={"F1", "F2"})
     words = [canon(w) for w in "lymph node tender and enlarged".split()]

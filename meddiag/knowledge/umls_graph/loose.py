@@ -7,7 +7,8 @@ stemmed, with near-synonymous words folded together (enlarged/swollen/swelling,
 pruritic/itchy, penile/scrotal/genital) — and counts as found when all its words occur in
 one sentence within a short window. Each phrase is indexed under its rarest word, so a
 sentence only tests the phrases that can possibly match. Only findings that some
-disease is annotated with take part (a term no disease uses cannot change a ranking).
+disease is annotated with take part (a term no disease uses cannot change a ranking), and
+no phrase that states an absence ("without scale", "no pulse": exact matches only).
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ _FOLDS = {
     "breath": "breath breathing breathles breathless",
 }
 FOLD = {v: k for k, vs in _FOLDS.items() for v in vs.split()}
-_NOISE = frozenset("with and or without of the in on to by for at as left right both bilateral area".split())
+_NOISE = frozenset("with and or of the in on to by for at as left right both bilateral area".split())
+# a phrase that says what is absent ("angioedema without urticaria", "no pulse") must match exactly:
+# read as a bag of words it would fire on the opposite text
+_NEGATING = frozenset("without no not non negative absent never nor lack lacking free denies".split())
 
 
 def canon(tok: str) -> str:
@@ -65,7 +69,7 @@ class LooseIndex:
     def __init__(self, lexicon: dict[str, str], active: set[str], max_words: int = 5):
         sets: dict[frozenset[str], str] = {}
         for phrase, fid in lexicon.items():
-            if fid not in active:
+            if fid not in active or _NEGATING.intersection(phrase.split()):
                 continue
             words = frozenset(canon(t) for t in phrase.split() if t not in _NOISE)
             if 2 <= len(words) <= max_words and words not in sets:
