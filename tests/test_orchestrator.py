@@ -23,15 +23,7 @@ from meddiag.schema import (
     Utterance,
 )
 
-
-class ListPatient:
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.heard: list[str] = []
-
-    async def reply(self, utterance):
-        self.heard.append(utterance)
-        return self.answers.pop(0) if self.answers else None
+from patients import ListPatient  # noqa: E402
 
 
 PNEUMONIA = ["I've had a cough and a fever for three days and I'm coughing up green phlegm.",

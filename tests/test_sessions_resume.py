@@ -18,17 +18,9 @@ from meddiag.models import ScriptedClient
 from meddiag.orchestrator import Consultation, ConsultationConfig
 from meddiag.sessions import SessionStore
 
+from patients import ListPatient  # noqa: E402
+
 ANSWERS = ["I have had a cough and fever for 3 days", "yes", "no", "yes, a little", "no", "yes"]
-
-
-class ListPatient:
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.heard: list[str] = []
-
-    async def reply(self, utterance):
-        self.heard.append(utterance)
-        return self.answers.pop(0) if self.answers else None
 
 
 @pytest.fixture

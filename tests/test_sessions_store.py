@@ -13,15 +13,9 @@ from meddiag.orchestrator import Consultation, ConsultationConfig
 from meddiag.schema import Turn
 from meddiag.sessions import SessionError, SessionStore, export, transcript_markdown
 
+from patients import ListPatient  # noqa: E402
+
 ANSWERS = ["I have had a cough and fever for 3 days", "yes", "no", "yes", "no"]
-
-
-class ListPatient:
-    def __init__(self, answers):
-        self.answers = list(answers)
-
-    async def reply(self, utterance):
-        return self.answers.pop(0) if self.answers else None
 
 
 @pytest.fixture(scope="module")

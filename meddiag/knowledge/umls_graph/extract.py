@@ -299,7 +299,7 @@ class Extractor:
         return best or tok
 
     # -- matching
-    def _matches(self, toks: list[tuple[str, int, int]], text: str = "") -> list[tuple[str, int, int]]:
+    def _matches(self, toks: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
         """(finding id, first token, last token + 1), leftmost-longest over content tokens; a phrase
         does not run across punctuation ("smoking history, high blood pressure")."""
         content = [i for i, (t, _, _) in enumerate(toks) if t not in STOP]

@@ -4,7 +4,7 @@ Exact matching needs a synonym's words in order ("swollen lymph nodes"); case re
 and patients word the same thing freely ("the inguinal lymph node was tender and
 swollen"). Here every multi-word synonym is reduced to a set of canonical words —
 stemmed, with near-synonymous words folded together (enlarged/swollen/swelling,
-pruritic/itchy, penile/scrotal/genital) — and counts as found when all its words occur in
+pruritic/itchy, inguinal/groin) — and counts as found when all its words occur in
 one sentence within a short window. Each phrase is indexed under its rarest word, so a
 sentence only tests the phrases that can possibly match. Only findings that some
 disease is annotated with take part (a term no disease uses cannot change a ranking), and
