@@ -97,6 +97,22 @@ def test_builtin_tables_use_current_hpo_terms(terms, phenotype_ids):
     assert not lost, f"lay phrases for terms outside the phenotype tree: {lost}"
 
 
+def test_file_phrases_name_phenotype_terms(phenotype_ids):
+    """A `phrases:` entry for a term outside the phenotype tree would never be read."""
+    lost = [f"{p.name}: {hid}" for p in FILES for hid in curated.load_file(p).phrases if hid not in phenotype_ids]
+    assert not lost, "phrases for terms outside the phenotype tree: " + ", ".join(lost)
+
+
+def test_phrases_must_name_an_hpo_term(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("specialty: x\nphrases:\n  local:foo: [a phrase]\nconditions: []\n", encoding="utf-8")
+    with pytest.raises(curated.CurationError, match="must be an HPO id"):
+        curated.load_file(bad)
+    gone = tmp_path / "gone.yaml"
+    gone.write_text("specialty: x\nphrases:\n  HP:9999999: [a phrase]\nconditions: []\n", encoding="utf-8")
+    assert any("HP:9999999: not in hp.obo" in p for p in curated.validate(curated.load_curated(files=[gone])))
+
+
 def test_umls_fixture_cuis_are_real():
     text = (hpo_data_dir() / "hp.obo").read_text(encoding="utf-8")
     cuis = {line.split("|")[0] for name in ("MRCONSO.RRF", "MRSTY.RRF")

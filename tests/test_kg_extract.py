@@ -172,3 +172,9 @@ def test_generic_history_headings_are_not_findings(graph):
 def test_an_age_is_not_a_finding_or_a_duration(graph):
     got = graph.extract("A 58-year-old man")
     assert got == [], got
+
+
+def test_curated_phrases_name_hpo_terms(kg):
+    # general.yaml's `phrases:` gives HP:0002789 (Tachypnea) two exam wordings HPO lacks
+    assert kg.extract("On examination the respiratory rate is raised.")[0].id == "HP:0002789"
+    assert found(kg, "He is not breathing fast.") == {"Tachypnea": "absent"}

@@ -99,7 +99,18 @@ class Condition(_Strict):
 class SpecialtyFile(_Strict):
     specialty: str
     findings: list[LocalFinding] = Field(default_factory=list)
+    phrases: dict[str, list[str]] = Field(default_factory=dict)  # HPO id -> more wordings of that term
     conditions: list[Condition] = Field(default_factory=list)
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrases(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for k, words in v.items():
+            if not HPO_ID.match(k):
+                raise ValueError(f"phrases key {k!r} must be an HPO id (HP:0000000); declare a local finding instead")
+            if any(not isinstance(w, str) or len(w.strip()) < 3 for w in words):
+                raise ValueError(f"phrases for {k}: every phrase must be text of at least 3 characters")
+        return v
 
 
 class CuratedLayer(BaseModel):
@@ -123,6 +134,16 @@ class CuratedLayer(BaseModel):
                 else:
                     merged[lf.id] = lf
         return merged
+
+    @property
+    def phrases(self) -> dict[str, list[str]]:
+        """HPO id -> the extra wordings every file gives it (clinical and exam phrasings HPO lacks)."""
+        out: dict[str, list[str]] = {}
+        for f in self.files.values():
+            for hid, words in f.phrases.items():
+                have = out.setdefault(hid, [])
+                have.extend(w for w in words if w not in have)
+        return out
 
 
 class CurationError(ValueError):
@@ -211,6 +232,11 @@ def validate(layer: CuratedLayer) -> list[str]:
         for lf in f.findings:
             if not (lf.name.strip() and (lf.synonyms or lf.name)):
                 problems.append(f"{fname}: local finding {lf.id} has no name")
+        for hid in f.phrases:
+            if hid not in hpo:
+                problems.append(f"{fname}: phrases for {hid}: not in hp.obo")
+            elif hpo[hid][2]:
+                problems.append(f"{fname}: phrases for {hid}: obsolete in hp.obo")
         for c in f.conditions:
             where = f"{fname}: {c.id}"
             if c.id in seen:

@@ -126,6 +126,9 @@ def add_curated(g: nx.DiGraph, layer: CuratedLayer) -> None:
     for lf in layer.local_findings.values():
         g.add_node(lf.id, type=node_type(lf.kind), kind=lf.kind, label=lf.name, synonyms=lf.synonyms, lay=[],
                    cui=[], snomed=[], question=lf.question, source="curated")
+    for hid, words in layer.phrases.items():
+        if hid in g:
+            g.nodes[hid]["phrases"] = words
     for specialty, c in layer.conditions:
         cid = f"curated:{c.id}"
         g.add_node(cid, type="disease", label=c.name, synonyms=c.synonyms, icd10=c.icd10, prior=PRIORS[c.prior],

@@ -170,7 +170,7 @@ def _lexicon(g: nx.DiGraph, fids: list[str], degree: dict[str, int]) -> dict[str
             offer(s, fid, 2, False)
         for s in data.get("synonyms") or ():
             offer(s, fid, 1 if curated else 3, curated)
-        for s in (*LAY_PHRASES.get(fid, ()), *CLINICAL_PHRASES.get(fid, ())):
+        for s in (*LAY_PHRASES.get(fid, ()), *CLINICAL_PHRASES.get(fid, ()), *data.get("phrases", ())):
             offer(s, fid, 1, True)
     return {" ".join(k): v[1] for k, v in best.items()}
 
