@@ -94,9 +94,11 @@ def case_states(kg, vignettes: list[Vignette]) -> list:
 
 
 class ChoiceSpec(BaseModel):
-    """What the graph makes of one answer choice: the diseases it names, else the findings in it."""
+    """What the graph makes of one answer choice: the diseases it names, else the investigations
+    and findings in it."""
 
     ids: list[str] = []
+    tests: list[str] = []  # investigations it names ("Direct Coombs test")
     findings: list[str] = []
     text: str = ""  # an unnamed choice's own words ("Urine metanephrines"), matched to disease profiles
 
@@ -109,7 +111,7 @@ def choice_spec(kg, choice: str) -> ChoiceSpec:
     if ids:
         return ChoiceSpec(ids=ids)
     found = {x.id for x in kg.extract(choice) if x.polarity == "present" and x.id in kg.index.finding_pos}
-    return ChoiceSpec(findings=sorted(found), text=choice)
+    return ChoiceSpec(tests=kg.lookup_investigations(choice), findings=sorted(found), text=choice)
 
 
 def question_specs(kg, choices: list[str]) -> list[ChoiceSpec]:
@@ -129,11 +131,12 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
 
     A choice the graph names (itself, a family of diseases, or the most specific disease
     named inside it) scores its log-odds relative to the best disease of the whole
-    differential. A choice it cannot name scores ``unknown_choice``, plus how much more
-    likely the findings named in the choice ("granular casts", "elevated urine VMA") and
-    the choice's words (matched to the diseases' word profiles, ``choice_text_weight``)
-    are under the case's posterior than on average — so an unnamed choice is neither
-    automatically last nor automatically first.
+    differential. A choice it cannot name scores ``unknown_choice``, plus the larger of:
+    how much more likely the findings named in the choice ("granular casts", "elevated
+    urine VMA") and the choice's words (matched to the diseases' word profiles,
+    ``choice_text_weight``) are under the case's posterior than on average, and the value
+    of the investigations it names (``Investigations.value``) — so an unnamed choice is
+    neither automatically last nor automatically first.
     """
     import numpy as np
 
@@ -144,7 +147,7 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
     finite = np.isfinite(s)
     top = float(s[finite].max()) if finite.any() else 0.0
     out: list[float] = []
-    post = None
+    post = tests = None
     for spec in specs:
         pos = [ix.disease_pos[i] for i in spec.ids if np.isfinite(s[ix.disease_pos[i]])]
         if pos:
@@ -160,9 +163,14 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
             lr += sum(ranker.terms(ix.finding_pos[f], "present") for f in spec.findings)
         if spec.text and prm.choice_text_weight:
             lr += prm.choice_text_weight * profiles_of(ix).scores(spec.text)
-        if lr.any():
-            score += float(np.log(max((post * np.exp(np.minimum(lr, 30))).sum(), 1e-12)))
-        out.append(score)
+        fit = float(np.log(max((post * np.exp(np.minimum(lr, 30))).sum(), 1e-12))) if lr.any() else None
+        if spec.tests:
+            if tests is None:
+                inv = kg.investigations
+                tests = dict(zip(inv.ids, inv.value(ranker, state, s)))
+            best = max(tests.get(t, 0.0) for t in spec.tests)
+            fit = best if fit is None else max(fit, best)
+        out.append(score + (fit or 0.0))
     return out
 
 

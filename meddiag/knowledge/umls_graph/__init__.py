@@ -4,8 +4,9 @@
 frequencies), the curated layer in ``data/`` and, when given, the user's UMLS RRF
 files; it is cached on disk after the first build. The graph then turns text into
 concepts (``extract``, ``demographics``), ranks all diseases for a case state
-(``rank``), picks the most informative next question (``next_questions``) and names
-things (``label``, ``lay_label``, ``lookup_disease``, ``disease_info``, ``is_a``).
+(``rank``), picks the most informative next question (``next_questions``) and the
+investigations most worth ordering (``suggest_tests``), and names things (``label``,
+``lay_label``, ``lookup_disease``, ``lookup_investigations``, ``disease_info``, ``is_a``).
 Node ids: ``HP:nnnnnnn`` and ``local:slug`` findings, ``curated:slug``, ``OMIM:n``,
 ``ORPHA:n``, ``DECIPHER:n`` diseases, UMLS CUIs for concepts only UMLS provides.
 """
@@ -17,6 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
+import numpy as np
 from pydantic import BaseModel
 
 from meddiag.knowledge.umls_graph.cache import load_graph_pickle, load_or_build
@@ -24,6 +26,7 @@ from meddiag.knowledge.umls_graph.curated import DATA_DIR
 from meddiag.knowledge.umls_graph.demographics import demographics as _demographics
 from meddiag.knowledge.umls_graph.extract import Extractor
 from meddiag.knowledge.umls_graph.index import Index
+from meddiag.knowledge.umls_graph.investigations import Investigations
 from meddiag.knowledge.umls_graph.naming import Namer
 from meddiag.knowledge.umls_graph.params import RankParams
 from meddiag.knowledge.umls_graph.rank import Ranker
@@ -81,6 +84,19 @@ class KnowledgeGraph:
         s = self._ranker.scores(state)
         return [float(s[self.index.disease_pos[i]]) for i in ids]
 
+    @property
+    def investigations(self) -> Investigations:
+        """The curated investigations, linked to the findings they report."""
+        inv = self.index.investigations
+        return inv if inv is not None else Investigations(ids=[], names=[], shows=[], keys={})
+
+    def suggest_tests(self, state: CaseState, top: int = 5) -> list[tuple[str, str, float]]:
+        """(id, name, value) of the investigations most worth ordering for a case, best first."""
+        inv = self.investigations
+        v = inv.value(self._ranker, state)
+        order = [int(i) for i in np.argsort(-v, kind="stable")[:top] if v[i] > 0]
+        return [(inv.ids[i], inv.names[i], round(float(v[i]), 3)) for i in order]
+
     def next_questions(self, state: CaseState, top: int = 3, kinds: Iterable[str] = ("history",)) -> list[Question]:
         return self._ranker.next_questions(state, top=top, kinds=tuple(kinds))
 
@@ -102,6 +118,10 @@ class KnowledgeGraph:
     @cached_property
     def namer(self) -> Namer:
         return Namer(self.index)
+
+    def lookup_investigations(self, name: str) -> list[str]:
+        """The investigations a name stands for ("Serum TSH levels" -> the TSH test)."""
+        return self.investigations.lookup(name)
 
     def lookup_disease(self, name: str) -> str | None:
         """The disease id a name (or synonym, abbreviation, misspelling, family name) stands for."""

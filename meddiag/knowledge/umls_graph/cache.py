@@ -26,10 +26,10 @@ if TYPE_CHECKING:
 
     from meddiag.knowledge.umls_graph.index import Index
 
-FORMAT = 3  # bump when the cached structures change shape
+FORMAT = 4  # bump when the cached structures change shape
 _CODE = Path(__file__).parent
 RRF_FILES = ("MRCONSO.RRF", "MRREL.RRF", "MRSTY.RRF")
-BUILD_MODULES = ("cache", "curated", "graph", "hpo", "index", "lay", "loose", "profile", "text", "umls_rrf")  # the code a build runs
+BUILD_MODULES = ("cache", "curated", "graph", "hpo", "index", "investigations", "lay", "loose", "profile", "text", "umls_rrf")  # the code a build runs
 
 
 def meddiag_home() -> Path:
@@ -59,6 +59,7 @@ def build(data_dir: Path, umls_dir: Path | None, hpo_dir: Path) -> tuple[Index, 
     from meddiag.knowledge.umls_graph import hpo
     from meddiag.knowledge.umls_graph.graph import build_graph
     from meddiag.knowledge.umls_graph.index import compile_index
+    from meddiag.knowledge.umls_graph.investigations import compile_investigations
     from meddiag.knowledge.umls_graph.profile import profiles_of
     from meddiag.knowledge.umls_graph.umls_rrf import load_umls
 
@@ -66,6 +67,7 @@ def build(data_dir: Path, umls_dir: Path | None, hpo_dir: Path) -> tuple[Index, 
     umls = load_umls(Path(umls_dir)) if umls_dir is not None else None
     g = build_graph(hpo.parse_obo(hpo_dir / "hp.obo"), hpo.parse_hpoa(hpo_dir / "phenotype.hpoa"), layer, umls)
     index = compile_index(g)
+    index.investigations = compile_investigations(layer, index)
     profiles_of(index)  # stored with the index
     return index, g
 

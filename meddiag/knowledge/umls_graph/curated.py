@@ -96,9 +96,28 @@ class Condition(_Strict):
         return v
 
 
+class Investigation(_Strict):
+    """A test a clinician orders; it reports the findings in ``shows`` and every test finding
+    whose name carries all the words of one of ``mentions`` ("Coombs" -> "positive direct Coombs test")."""
+
+    id: str  # slug, unique across all files
+    name: str
+    synonyms: list[str] = Field(default_factory=list)
+    shows: list[str] = Field(default_factory=list)  # finding ids (HPO or local)
+    mentions: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG.match(v):
+            raise ValueError(f"investigation id {v!r} must be lower_snake_case")
+        return v
+
+
 class SpecialtyFile(_Strict):
     specialty: str
     findings: list[LocalFinding] = Field(default_factory=list)
+    investigations: list[Investigation] = Field(default_factory=list)
     phrases: dict[str, list[str]] = Field(default_factory=dict)  # HPO id -> more wordings of that term
     conditions: list[Condition] = Field(default_factory=list)
 
@@ -134,6 +153,10 @@ class CuratedLayer(BaseModel):
                 else:
                     merged[lf.id] = lf
         return merged
+
+    @property
+    def investigations(self) -> list[Investigation]:
+        return [inv for f in self.files.values() for inv in f.investigations]
 
     @property
     def phrases(self) -> dict[str, list[str]]:
@@ -232,6 +255,20 @@ def validate(layer: CuratedLayer) -> list[str]:
         for lf in f.findings:
             if not (lf.name.strip() and (lf.synonyms or lf.name)):
                 problems.append(f"{fname}: local finding {lf.id} has no name")
+        for inv in f.investigations:
+            where = f"{fname}: investigation {inv.id}"
+            if f"test:{inv.id}" in seen:
+                problems.append(f"{where}: duplicate investigation id (also in {seen[f'test:{inv.id}']})")
+            seen[f"test:{inv.id}"] = fname
+            if not (inv.shows or inv.mentions):
+                problems.append(f"{where}: lists neither shows nor mentions")
+            for fid in inv.shows:
+                if fid.startswith("HP:") and (fid not in hpo or hpo[fid][2]):
+                    problems.append(f"{where}: {fid} is not a current term of hp.obo")
+                elif fid.startswith("local:") and fid not in locals_:
+                    problems.append(f"{where}: {fid} is not declared in any file's findings")
+                elif not fid.startswith(("HP:", "local:")):
+                    problems.append(f"{where}: {fid} is not an HPO id or local:slug")
         for hid in f.phrases:
             if hid not in hpo:
                 problems.append(f"{fname}: phrases for {hid}: not in hp.obo")

@@ -14,7 +14,7 @@ the misspelling index and the disease-name index are compiled here as well.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -84,6 +84,7 @@ class Index:
     vocab: frozenset[str]
     names: dict[str, str]  # normalised disease name -> disease id
     stats: dict = field(default_factory=dict)
+    investigations: Any = None  # investigations.Investigations, set when the graph is built
 
     def ancestors(self, f: int) -> np.ndarray:
         return self.anc_idx[self.anc_ptr[f]:self.anc_ptr[f + 1]]

@@ -1,0 +1,52 @@
+"""What an exam question asks for: a diagnosis, a test, a finding, a treatment, or something else.
+
+A vignette ends with its question ("Which of the following is the most likely diagnosis?",
+"...the most appropriate next step in diagnosis?", "...most likely to be found on biopsy?").
+``ask_of`` reads the last question sentence with a few ordered patterns; the free-text
+benchmark uses it to decide which list the graph answers from (diseases, investigations or
+findings), so the answer's own kind is never consulted.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Ask = Literal["diagnosis", "test", "finding", "treatment"]
+
+_TREATMENT = re.compile(
+    r"\b(treatment|treat|therapy|management|manage|pharmacotherapy|medication|medications|drug|drugs|"
+    r"prophylaxis|prevent|regimen|administer|prescribe|intervention|surgery|counsel)\b", re.I)
+_TEST_STEP = re.compile(
+    r"(step in (the )?(diagnosis|evaluation|work-?up|diagnostic)|"
+    r"(confirm\w*|establish\w*|determine|make|support|rule in|help) (the|this|a|his|her|a definitive)?\s*"
+    r"(\S+\s){0,3}diagnosis|"
+    r"\b(test|tests|testing|investigation|investigations|study|studies|imaging|screening|modality|"
+    r"procedure|evaluation|work-?up)\b)", re.I)
+_FINDING = re.compile(
+    r"(\b(finding|findings|feature|features|characteristic|result|results|sign|signs|marker|markers|"
+    r"associated with|consistent with|expected|present in)\b|"
+    r"(would|will|likely to|most likely|be) (show|shows|reveal|demonstrate|be (found|seen|present|observed)))", re.I)
+
+
+def question_of(text: str) -> str:
+    """The last sentence of a vignette that asks something ("" when nothing is asked)."""
+    parts = [p.strip() for p in re.split(r"(?<=[.?!:])\s+|\n+", text.strip().strip('"')) if p.strip()]
+    asked = [p for p in parts if p.rstrip('"').endswith(("?", ":"))]
+    return asked[-1] if asked else ""
+
+
+def ask_of(text: str) -> Ask:
+    """What the vignette's question asks for; a case with no question asks for a diagnosis."""
+    q = question_of(text)
+    if not q:
+        return "diagnosis"
+    if _TREATMENT.search(q) and not re.search(r"step (in|to) (the )?(diagnos|confirm|evaluat)", q, re.I):
+        return "treatment"
+    if re.search(r"\b(finding|findings|feature|features|marker|markers)\b", q, re.I):
+        return "finding"
+    if _TEST_STEP.search(q):
+        return "test"
+    if _FINDING.search(q) and not re.search(r"most (likely|probable) (underlying |primary )?(diagnosis|cause|etiology|condition)", q, re.I):
+        return "finding"
+    return "diagnosis"
