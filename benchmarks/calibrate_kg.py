@@ -17,7 +17,7 @@ import time
 
 from meddiag.knowledge.umls_graph import load_graph
 from meddiag.knowledge.umls_graph.params import PARAMS_FILE, RankParams, save_params
-from meddiag.simulation.vignettes import answer_ids, case_states, question_specs, load_vignettes, score_free, \
+from meddiag.simulation.vignettes import answer_targets, case_states, question_specs, load_vignettes, score_free, \
     score_mcq, select
 
 CSV = "../shared/benchmarks/craftmd_vignettes_dev.csv"
@@ -56,7 +56,7 @@ class Bench:
         self.kg, self.v = kg, vignettes
         self.states = case_states(kg, vignettes)
         self.specs = [question_specs(kg, v.choices) for v in vignettes]
-        self.targets = [answer_ids(kg, v.answer) for v in vignettes]
+        self.targets = [answer_targets(kg, v.answer) for v in vignettes]
 
     def run(self, params: RankParams) -> dict:
         kg = self.kg.with_params(params)

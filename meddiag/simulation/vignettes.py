@@ -9,9 +9,11 @@ Scoring uses the knowledge graph alone (no model): the vignette text becomes a c
 state (findings and demographics), and
 - ``mcq``: the four choices are looked up in the graph and ordered by their log-odds; a
   choice the graph cannot name ranks last (ties keep the CSV order);
-- ``free``: all diseases are ranked; top-k counts when a hypothesis is the answer or a
-  subtype of it (``KnowledgeGraph.is_a``); ``coverage`` is the share of answers the
-  graph can name.
+- ``free``: the graph answers from the list the question asks for (``asks.ask_of``): all
+  diseases for a diagnosis (top-k counts when a hypothesis is the answer or a subtype of
+  it, ``KnowledgeGraph.is_a``), all investigations for a test (``suggest_tests``' order),
+  the expected findings for a finding; ``coverage`` is the share of answers the graph can
+  name (a disease, an investigation or a finding).
 """
 
 from __future__ import annotations
@@ -94,11 +96,9 @@ def case_states(kg, vignettes: list[Vignette]) -> list:
 
 
 class ChoiceSpec(BaseModel):
-    """What the graph makes of one answer choice: the diseases it names, else the investigations
-    and findings in it."""
+    """What the graph makes of one answer choice: the diseases it names, else the findings in it."""
 
     ids: list[str] = []
-    tests: list[str] = []  # investigations it names ("Direct Coombs test")
     findings: list[str] = []
     text: str = ""  # an unnamed choice's own words ("Urine metanephrines"), matched to disease profiles
 
@@ -111,7 +111,7 @@ def choice_spec(kg, choice: str) -> ChoiceSpec:
     if ids:
         return ChoiceSpec(ids=ids)
     found = {x.id for x in kg.extract(choice) if x.polarity == "present" and x.id in kg.index.finding_pos}
-    return ChoiceSpec(tests=kg.lookup_investigations(choice), findings=sorted(found), text=choice)
+    return ChoiceSpec(findings=sorted(found), text=choice)
 
 
 def question_specs(kg, choices: list[str]) -> list[ChoiceSpec]:
@@ -131,12 +131,12 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
 
     A choice the graph names (itself, a family of diseases, or the most specific disease
     named inside it) scores its log-odds relative to the best disease of the whole
-    differential. A choice it cannot name scores ``unknown_choice``, plus the larger of:
-    how much more likely the findings named in the choice ("granular casts", "elevated
-    urine VMA") and the choice's words (matched to the diseases' word profiles,
-    ``choice_text_weight``) are under the case's posterior than on average, and the value
-    of the investigations it names (``Investigations.value``) — so an unnamed choice is
-    neither automatically last nor automatically first.
+    differential. A choice it cannot name scores ``unknown_choice``, plus how much more
+    likely the findings named in the choice ("granular casts", "elevated urine VMA") and
+    the choice's words (matched to the diseases' word profiles, ``choice_text_weight``)
+    are under the case's posterior than on average — so an unnamed choice is neither
+    automatically last nor automatically first. (Scoring test choices by the value of the
+    investigations they name was tried and lost 4 of 85 tune-half questions: not used.)
     """
     import numpy as np
 
@@ -147,7 +147,7 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
     finite = np.isfinite(s)
     top = float(s[finite].max()) if finite.any() else 0.0
     out: list[float] = []
-    post = tests = None
+    post = None
     for spec in specs:
         pos = [ix.disease_pos[i] for i in spec.ids if np.isfinite(s[ix.disease_pos[i]])]
         if pos:
@@ -163,14 +163,9 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
             lr += sum(ranker.terms(ix.finding_pos[f], "present") for f in spec.findings)
         if spec.text and prm.choice_text_weight:
             lr += prm.choice_text_weight * profiles_of(ix).scores(spec.text)
-        fit = float(np.log(max((post * np.exp(np.minimum(lr, 30))).sum(), 1e-12))) if lr.any() else None
-        if spec.tests:
-            if tests is None:
-                inv = kg.investigations
-                tests = dict(zip(inv.ids, inv.value(ranker, state, s)))
-            best = max(tests.get(t, 0.0) for t in spec.tests)
-            fit = best if fit is None else max(fit, best)
-        out.append(score + (fit or 0.0))
+        if lr.any():
+            score += float(np.log(max((post * np.exp(np.minimum(lr, 30))).sum(), 1e-12)))
+        out.append(score)
     return out
 
 
@@ -198,6 +193,61 @@ def answer_ids(kg, answer: str) -> list[str]:
     return list(dict.fromkeys(kg.lookup_diseases(answer, contained=True) + kg.namer.kinds(answer)))
 
 
+class AnswerTargets(BaseModel):
+    """What an answer names in the graph: diseases, else investigations and findings."""
+
+    diseases: list[str] = []
+    tests: list[str] = []
+    findings: list[str] = []
+
+    @property
+    def named(self) -> bool:
+        return bool(self.diseases or self.tests or self.findings)
+
+
+def answer_targets(kg, answer: str) -> AnswerTargets:
+    diseases = answer_ids(kg, answer)
+    if diseases:
+        return AnswerTargets(diseases=diseases)
+    return AnswerTargets(tests=kg.lookup_investigations(answer), findings=answer_findings(kg, answer))
+
+
+def answer_findings(kg, answer: str) -> list[str]:
+    """The signs, symptoms and test results an answer states, when they make up at least half of
+    its words ("Non-caseating granulomas", "Granular casts"; not "Chronic NSAID use", and never
+    a drug or exposure: those are risk findings, not answers about what a case shows)."""
+    from meddiag.knowledge.umls_graph.text import key
+
+    ix = kg.index
+    words = len(key(answer))
+    found = [c for c in kg.extract(answer) if c.polarity == "present" and c.id in ix.finding_pos
+             and ix.f_kind[ix.finding_pos[c.id]] not in ("risk", "history")]
+    covered = sum(len(key(c.text)) for c in found)
+    return sorted({c.id for c in found}) if words and covered * 2 >= words else []
+
+
+def free_rank(kg, ask: str, targets: AnswerTargets, state) -> int | None:
+    """The answer's rank in the list the question asks for — diseases for a diagnosis,
+    investigations for a test, expected findings for a finding (None: not in that list)."""
+    import numpy as np
+
+    if ask == "test" and targets.tests:
+        inv = kg.investigations
+        v = inv.value(kg._ranker, state)
+        best = max(v[inv.ids.index(t)] for t in targets.tests)
+        return int((v > best).sum()) + 1 if best > 0 else None
+    if ask == "finding" and targets.findings:
+        cands, lift = kg._ranker.expected_findings(state)
+        ix = kg.index
+        pos = np.isin(cands, [ix.finding_pos[f] for f in targets.findings])
+        if not pos.any():
+            return None
+        return int((lift > lift[pos].max()).sum()) + 1
+    if ask in ("diagnosis", "treatment") and targets.diseases:
+        return hit_rank(kg, targets.diseases, kg._ranker.scores(state))
+    return None
+
+
 def hit_rank(kg, targets: list[str], scores) -> int | None:
     """1-based rank of the best-placed disease that is a target or a kind of one (None: unranked)."""
     import numpy as np
@@ -223,16 +273,20 @@ def _subtypes(kg, targets: tuple[str, ...]) -> list[int]:
 
 
 def score_free(kg, vignettes: list[Vignette], states: list | None = None,
-               targets: list[list[str]] | None = None) -> dict:
+               targets: list[AnswerTargets] | None = None) -> dict:
+    """Top-k in the list each question asks for (``asks.ask_of``); coverage: answers the graph names
+    (a disease, an investigation or a finding)."""
+    from meddiag.simulation.asks import ask_of
+
     states = states if states is not None else case_states(kg, vignettes)
-    targets = targets if targets is not None else [answer_ids(kg, v.answer) for v in vignettes]
+    targets = targets if targets is not None else [answer_targets(kg, v.answer) for v in vignettes]
     hits = {1: 0, 3: 0, 10: 0}
     covered = 0
-    for st, tg in zip(states, targets):
-        if not tg:
+    for v, st, tg in zip(vignettes, states, targets):
+        if not tg.named:
             continue
         covered += 1
-        pos = hit_rank(kg, tg, kg._ranker.scores(st))
+        pos = free_rank(kg, ask_of(v.text), tg, st)
         for k in hits:
             hits[k] += pos is not None and pos <= k
     n = len(vignettes)
