@@ -140,3 +140,9 @@ def test_a_general_choice_covers_its_kinds_unless_another_choice_names_one(graph
 ])
 def test_autoantibodies_are_read_as_reports_write_them(graph, text: str, label: str, polarity: str) -> None:
     assert statuses(graph, text).get(label) == polarity, statuses(graph, text)
+
+
+def test_a_loose_phrase_with_a_negation_inside_is_not_read(graph):
+    found = {c.id: c.polarity for c in graph.extract("Coronary angiography shows no stenosis.", loose=True)}
+    assert found.get("local:coronary_stenosis_on_angiography") != "present"
+    assert all(p != "present" or "stenosis" not in graph.label(f).lower() for f, p in found.items())

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 
 from meddiag.knowledge.umls_graph.index import Index
-from meddiag.knowledge.umls_graph.loose import LooseIndex, canon
+from meddiag.knowledge.umls_graph.loose import NEGATING, LooseIndex, canon
 from meddiag.knowledge.umls_graph.text import STOP, edit_distance, tokens
 from meddiag.schema import Concept
 
@@ -256,7 +256,8 @@ class Extractor:
                        exact: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
         """Findings whose synonym words all occur close together in one sentence (see ``loose``),
         other than those found exactly and those whose words exact matches already account for
-        ("nausea without vomiting" is two findings, not "nausea and vomiting")."""
+        ("nausea without vomiting" is two findings, not "nausea and vomiting"), and those with a
+        negating word among their words ("angiography shows no stenosis": its polarity is unclear)."""
         found = {fid for fid, _, _ in exact}
         covered = {i for _, a, b in exact for i in range(a, b)}
         out: list[tuple[str, int, int]] = []
@@ -267,6 +268,8 @@ class Extractor:
                     words = [canon(self.correct(toks[j][0])) for j in sent]
                     for fid, picks in self.loose.find(words):
                         used = [sent[p] for p in picks]
+                        if any(toks[j][0] in NEGATING for j in range(min(used), max(used) + 1)):
+                            continue
                         if fid not in found and not all(i in covered for i in used):
                             out.append((fid, min(used), max(used) + 1))
                 sent = []

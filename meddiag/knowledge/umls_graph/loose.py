@@ -56,7 +56,7 @@ FOLD = {v: k for k, vs in _FOLDS.items() for v in vs.split()}
 _NOISE = frozenset("with and or of the in on to by for at as left right both bilateral area".split())
 # a phrase that says what is absent ("angioedema without urticaria", "no pulse") must match exactly:
 # read as a bag of words it would fire on the opposite text
-_NEGATING = frozenset("without no not non negative absent never nor lack lacking free denies".split())
+NEGATING = frozenset("without no not non negative absent never nor lack lacking free denies".split())
 
 
 def canon(tok: str) -> str:
@@ -69,7 +69,7 @@ class LooseIndex:
     def __init__(self, lexicon: dict[str, str], active: set[str], max_words: int = 5):
         sets: dict[frozenset[str], str] = {}
         for phrase, fid in lexicon.items():
-            if fid not in active or _NEGATING.intersection(phrase.split()):
+            if fid not in active or NEGATING.intersection(phrase.split()):
                 continue
             words = frozenset(canon(t) for t in phrase.split() if t not in _NOISE)
             if 2 <= len(words) <= max_words and words not in sets:
