@@ -12,7 +12,8 @@ import pytest
 
 from meddiag.simulation.case import bundled_scenarios
 
-KEYS = {"scenario", "model", "turns", "differential", "final_diagnosis", "correct", "seconds", "tokens"}
+KEYS = {"scenario", "model", "turns", "differential", "final_diagnosis", "correct", "seconds", "tokens",
+        "suggested_tests"}
 
 
 def meddiag(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -29,6 +30,7 @@ def test_simulate_scripted_json(name):
     assert result["scenario"] == name and result["model"] == "scripted"
     assert result["differential"] and all({"name", "icd10", "probability"} <= set(d) for d in result["differential"])
     assert result["turns"] >= 2 and result["tokens"] == 0
+    assert isinstance(result["suggested_tests"], list) and len(result["suggested_tests"]) <= 3
 
 
 def test_simulate_writes_the_encounter_summary(tmp_path):
@@ -40,6 +42,7 @@ def test_simulate_writes_the_encounter_summary(tmp_path):
     assert proc.returncode == 0, proc.stderr
     note = (tmp_path / "encounter.md").read_text()
     assert "Assessment" in note and "Plan" in note
+    assert "Investigations to consider" in note  # the graph's most informative tests for the differential
     bundle = Bundle.model_validate_json((tmp_path / "encounter.fhir.json").read_text())
     kinds = {e.resource.__resource_type__ for e in bundle.entry}
     assert {"Encounter", "Condition", "Observation"} <= kinds

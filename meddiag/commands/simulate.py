@@ -63,24 +63,27 @@ async def _simulate(args) -> int:
         elif isinstance(event, TestResult):
             print(f"Examiner: {event.result}", file=out, flush=True)
     assert finished is not None
+    tests = [name for _, name, _ in graph.suggest_tests(consultation.state, top=3)]
     if args.summary:
         from meddiag.tools.summary import write_summary
 
         write_summary(args.summary, consultation.state, finished.differential, consultation.transcript,
-                      consultation.flags)
+                      consultation.flags, tests=tests)
     top = finished.differential.top(10)
     correct = bool(finished.final_diagnosis) and matches(finished.final_diagnosis or "", case.diagnosis, graph)
     if args.json:
         print(json.dumps({
             "scenario": case.id, "model": args.model, "turns": finished.turns,
             "differential": [{"name": h.name, "icd10": h.icd10, "probability": round(h.probability, 4)} for h in top],
-            "final_diagnosis": finished.final_diagnosis, "correct": correct,
+            "final_diagnosis": finished.final_diagnosis, "correct": correct, "suggested_tests": tests,
             "seconds": finished.seconds, "tokens": finished.tokens,
         }))
         return 0
     print("\nDifferential:", file=out)
     for i, h in enumerate(top[:5], 1):
         print(f"  {i}. {h.name} [{h.icd10 or '-'}] p={h.probability:.2f} — {h.reason}", file=out)
+    if tests:
+        print(f"Investigations to consider: {', '.join(tests)}", file=out)
     print(f"\nAnswer: {case.diagnosis} — {'matched' if correct else 'not matched'} by the top diagnosis; "
           f"{finished.turns} doctor turns, {finished.tokens} tokens, {finished.seconds:.1f} s ({finished.reason}).", file=out)
     return 0

@@ -95,6 +95,7 @@ def soap_markdown(
     coding: CodingResult,
     citations: list[Citation],
     top: int = 5,
+    tests: list[str] | None = None,
 ) -> str:
     d = state.demographics
     who = ", ".join(x for x in (f"{d.age:g} years" if d.age is not None else "", d.sex or "",
@@ -135,6 +136,8 @@ def soap_markdown(
     urgent = [f for f in red_flags if f.level == "emergency"]
     if urgent:
         lines.append(f"- **Emergency escalation**: {'; '.join(f.rule for f in urgent)}.")
+    if tests:
+        lines.append(f"- Investigations to consider (highest expected yield for this differential): {', '.join(tests)}.")
     for c in citations:
         scores = f" Score with: {', '.join(f'`meddiag calc {n}`' for n in c.calculators)}." if c.calculators else ""
         lines.append(f"- {c.hypothesis}: follow {c.title} ({c.citation}).{scores}")
@@ -222,11 +225,12 @@ def build_summary(
     icd: Icd10Coder | None = None,
     top: int = 5,
     encounter_id: str | None = None,
+    tests: list[str] | None = None,
 ) -> EncounterSummary:
     coding = (icd or coder()).code_differential(differential, top=top)
     citations = _cite(differential, library or GuidelineLibrary(), top=3)
     return EncounterSummary(
-        markdown=soap_markdown(state, differential, transcript, red_flags, coding, citations, top=top),
+        markdown=soap_markdown(state, differential, transcript, red_flags, coding, citations, top=top, tests=tests),
         bundle=fhir_bundle(state, differential, transcript, coding, encounter_id),
         coding=coding,
         citations=citations,
