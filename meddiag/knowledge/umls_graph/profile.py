@@ -17,7 +17,7 @@ import numpy as np
 
 from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.loose import canon
-from meddiag.knowledge.umls_graph.text import STOP, stem, tokens
+from meddiag.knowledge.umls_graph.text import STOP, tokens
 
 _SKIP = STOP | frozenset(
     "with and or without not no other than into over under after before during patient history present left "
@@ -35,7 +35,7 @@ class Profiles:
         vocab: dict[str, int] = {}
         f_words: list[set[int]] = [set() for _ in ix.finding_ids]
         for f, label in enumerate(ix.f_label):
-            f_words[f] |= {vocab.setdefault(w, len(vocab)) for w in _words(" ".join(stem(t) for t, _, _ in tokens(label)))}
+            f_words[f] |= {vocab.setdefault(w, len(vocab)) for w in _words(" ".join(t for t, _, _ in tokens(label)))}
         for phrase, fid in ix.lexicon.items():
             f_words[ix.finding_pos[fid]] |= {vocab.setdefault(w, len(vocab)) for w in _words(phrase)}
         d = ix.direct
