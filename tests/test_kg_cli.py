@@ -44,8 +44,9 @@ def test_kg_rank_json_and_text(graph, capsys):
                       "--json"], capsys, graph)
     rows = json.loads(out)
     assert rc == 0 and len(rows) == 4
-    assert {"name", "icd10", "score", "evidence"} <= set(rows[0])
+    assert {"name", "icd10", "score", "evidence", "text"} <= set(rows[0])
     assert rows[0]["score"] >= rows[-1]["score"] and rows[0]["evidence"]
+    assert any(r["text"] > 0 for r in rows)  # the case's wording lifts diseases whose findings share it
     rc, out, _ = run(["kg", "rank", "fever and cough"], capsys, graph)
     assert rc == 0 and out.startswith("findings: Fever (present), Cough (present)")
 

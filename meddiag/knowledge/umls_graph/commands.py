@@ -59,7 +59,9 @@ def cmd_rank(args) -> int:
     kg = _graph(args)
     state = case_from_text(kg, text)
     diff = kg.rank(state, top=args.top)
+    words = kg._ranker.text_scores(state.narrative) if kg.params.text_weight else None
     rows = [{"name": h.name, "icd10": h.icd10, "score": round(h.probability, 4), "log_odds": h.score, "id": h.disease_id,
+             "text": round(float(words[kg.index.disease_pos[h.disease_id]]), 3) if words is not None else 0.0,
              "evidence": [{"finding": e.label, "status": e.status, "weight": e.weight, "path": e.path}
                           for e in h.evidence]} for h in diff.hypotheses]
     if args.json:
@@ -68,7 +70,8 @@ def cmd_rank(args) -> int:
     found = ", ".join(f"{f.label} ({f.status})" for f in state.findings.values()) or "none"
     print(f"findings: {found}")
     for i, r in enumerate(rows, 1):
-        why = "; ".join(f"{e['finding']} {e['weight']:+.2f}" for e in r["evidence"][:4])
+        why = "; ".join([f"{e['finding']} {e['weight']:+.2f}" for e in r["evidence"][:4]]
+                        + ([f"case wording {r['text']:+.2f}"] if r["text"] >= 0.05 else []))
         print(f"{i:2}. {r['name']} [{r['icd10'] or r['id']}] p={r['score']:.3f}  {why}")
     return 0
 
