@@ -111,6 +111,9 @@ def test_uncertainty(kg, text, uncertain, present):
     ("SpO2 88%", {"Hypoxemia": "present"}),
     ("oxygen saturation 98%", {"Hypoxemia": "absent"}),
     ("glucose 320 mg/dL", {"Hyperglycemia": "present"}),
+    ("fasting glucose of 132 mg/dL", {"Hyperglycemia": "present"}),
+    ("fasting glucose of 110 mg/dL", {"Hyperglycemia": None}),  # impaired, not normal: no verdict either way
+    ("glucose 88 mg/dL", {"Hyperglycemia": "absent"}),
     ("Hb 8.1 g/dL", {"Anemia": "present"}),
 ])
 def test_vitals_and_labs(kg, text, expect):

@@ -98,7 +98,7 @@ _LABS: dict[str, tuple[str, float | None, str | None, float | None, str | None]]
     "hco3": (r"hco3-?|bicarbonate", 20, "HP:0032066", None, None),
     "albumin": (r"(?:serum )?albumin", 3.3, "HP:0003073", None, None),
     "ldh": (r"ldh|lactate dehydrogenase", None, None, 300, "HP:0025435"),
-    "a1c": (r"hba1c|hemoglobin a1c|haemoglobin a1c|a1c", None, None, 6.4, "HP:0040217"),
+    "a1c": (r"hba1c|hemoglobin a1c|haemoglobin a1c|a1c", None, None, 5.6, "HP:0040217"),  # 5.7-6.4: prediabetes
 }
 _LAB_NAMES = {name: v[0] for name, v in _LABS.items()}
 PANCYTOPENIA = "HP:0001876"
@@ -185,10 +185,12 @@ def _vital_findings(kind: str, m: re.Match) -> tuple[list[tuple[str, str]], floa
     if kind == "glucose":
         unit = (g[1] or "").lower()
         mg = v * 18 if unit.startswith("mmol") or (not unit and v < 35) else v
-        if mg >= 200:
+        if mg >= 126:  # diabetic range fasting (a random value this high is raised too)
             return [(HYPERGLY, "present")], v, unit or None
         if mg < 70:
             return [(HYPOGLY, "present")], v, unit or None
+        if mg >= 100:  # impaired fasting glucose: not normal, so hyperglycaemia is not ruled out
+            return [(HYPOGLY, "absent")], v, unit or None
         return [(HYPERGLY, "absent"), (HYPOGLY, "absent")], v, unit or None
     if kind == "hb":
         unit = (g[1] or "").lower()
