@@ -181,3 +181,4 @@ def test_curated_phrases_name_hpo_terms(kg):
     # general.yaml's `phrases:` gives HP:0002789 (Tachypnea) two exam wordings HPO lacks
     assert kg.extract("On examination the respiratory rate is raised.")[0].id == "HP:0002789"
     assert found(kg, "He is not breathing fast.") == {"Tachypnea": "absent"}
+

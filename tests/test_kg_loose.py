@@ -146,3 +146,13 @@ def test_a_loose_phrase_with_a_negation_inside_is_not_read(graph):
     found = {c.id: c.polarity for c in graph.extract("Coronary angiography shows no stenosis.", loose=True)}
     assert found.get("local:coronary_stenosis_on_angiography") != "present"
     assert all(p != "present" or "stenosis" not in graph.label(f).lower() for f, p in found.items())
+
+
+def test_a_tumour_marker_is_not_a_calcium_value(graph):
+    assert "HP:0003072" not in {c.id for c in graph.extract("CA 19-9 is 900 U/mL.")}
+    assert {c.id: c.polarity for c in graph.extract("Calcium 11.8 mg/dL.")}["HP:0003072"] == "present"
+
+
+def test_a_synonym_without_a_word_reads_nothing(graph):
+    found = {c.id for c in graph.extract("An 18-year-old man presents with cough.")}
+    assert found == {"HP:0012735"}  # cough, and nothing read from the age's digits

@@ -125,8 +125,8 @@ _VITALS = [
     ("plt", re.compile(r"\b(?:plts?|platelets?(?: count)?)\s*(?:of|is|was|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)",
                        re.I)),
     *[(name, re.compile(r"\b(?:" + words + r")\s*(?:level|concentration|count)?\s*(?:of|is|was|:|=)?\s*"
-                        r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)\s*(%|mg/dl|g/dl|u/l|iu/l|fl|mmol/l|meq/l|µiu/ml|"
-                        r"miu/l|mu/l|ng/ml|mm/h|mm/hr|sec|s)?", re.I))
+                        r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?![-\u2013]\d)\s*(%|mg/dl|g/dl|u/l|iu/l|fl|mmol/l|"
+                        r"meq/l|µiu/ml|miu/l|mu/l|ng/ml|mm/h|mm/hr|sec|s)?", re.I))  # "CA 19-9" is no calcium of 19
       for name, words in _LAB_NAMES.items()],
     ("na", re.compile(r"\b(?:na|sodium)\s*(?:of|is|was|:|=)?\s*(\d{2,3})\b", re.I)),
     ("k", re.compile(r"\b(?:k|potassium)\s*(?:of|is|was|:|=)?\s*(\d(?:\.\d+)?)\b", re.I)),

@@ -151,8 +151,8 @@ def _lexicon(g: nx.DiGraph, fids: list[str], degree: dict[str, int]) -> dict[str
 
     def offer(surface: str, fid: str, rank: int, trusted: bool) -> None:
         k = key(surface)
-        if not k or (len(k) == 1 and k[0] in _AMBIGUOUS):
-            return
+        if not k or (len(k) == 1 and k[0] in _AMBIGUOUS) or not any(sum(c.isalpha() for c in t) >= 2 for t in k):
+            return  # a synonym needs a word: "18)" (a YAML list split "t(11, 18)") would read every age
         if not trusted:
             bare = surface.strip()
             if (len(k) == 1 and (len(k[0]) < 4 or k[0] in _GENERIC)) or (bare.isupper() and len(bare) <= 6):
