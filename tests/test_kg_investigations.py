@@ -3,6 +3,8 @@ answer lists. Runs on the real graph: the catalogue is data/investigations.yaml.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from meddiag.knowledge.umls_graph.commands import case_from_text
@@ -94,3 +96,12 @@ def test_free_rank_answers_from_the_list_the_question_asks_for(graph):
     v = Vignette(line=2, text=HAEMOLYSIS, choices=["a", "b", "c", "d"], answer="Direct Coombs test")
     res = score_free(graph, [v])
     assert res["coverage"] == 1.0 and res["top10"] == 1.0
+
+
+def test_kg_tests_command(graph, capsys):
+    from meddiag.cli import main
+
+    rc = main(["kg", "tests", HAEMOLYSIS, "--top", "5", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert rc == 0 and len(rows) == 5 and {"id", "name", "value"} <= set(rows[0])
+    assert "test:direct_coombs_test" in [r["id"] for r in rows]

@@ -89,6 +89,17 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_tests(args) -> int:
+    kg = _graph(args)
+    tests = kg.suggest_tests(case_from_text(kg, _text(args)), top=args.top)
+    if args.json:
+        print(json.dumps([{"id": i, "name": n, "value": v} for i, n, v in tests]))
+        return 0
+    for i, (tid, name, value) in enumerate(tests, 1):
+        print(f"{i:2}. {name}  [{tid}, value {value:.2f}]")
+    return 0
+
+
 def cmd_find(args) -> int:
     from meddiag.knowledge.umls_graph.curated import find
 
@@ -122,7 +133,7 @@ def cmd_coverage(args) -> int:
 
 
 def register(sub) -> None:
-    kg = sub.add_parser("kg", help="query the knowledge graph (stats, rank, ask, find, coverage)")
+    kg = sub.add_parser("kg", help="query the knowledge graph (stats, rank, ask, tests, find, coverage)")
     kg_sub = kg.add_subparsers(dest="kg_command", metavar="ACTION", required=True)
 
     def add(name: str, func, help: str, text: bool = True) -> argparse.ArgumentParser:
@@ -145,5 +156,7 @@ def register(sub) -> None:
     cov.add_argument("path", help="a CRAFT-MD vignette CSV, e.g. ../shared/benchmarks/craftmd_vignettes_dev.csv")
     cov.add_argument("--half", choices=["tune", "test", "all"], default="all", help="a fixed half of the rows")
     cov.add_argument("--top", type=int, default=1000, help="at most this many names per list (text output)")
+    add("tests", cmd_tests, "the investigations most worth ordering for a free-text case").add_argument(
+        "--top", type=int, default=5)
     add("find", cmd_find, "curation helper: HPO terms and ICD-10-CM codes for a phrase").add_argument(
         "--limit", type=int, default=10)

@@ -67,16 +67,18 @@ def kind_of(name: str) -> str:
 
 
 def coverage(kg, path: str | Path, half: str = "all") -> CoverageReport:
-    from meddiag.simulation.vignettes import load_vignettes, select
+    from meddiag.simulation.vignettes import answer_targets, load_vignettes, select
 
     vignettes = select(load_vignettes(path)[0], half)  # type: ignore[arg-type]
     known: dict[str, bool] = {}
 
-    def named(name: str, contained: bool) -> bool:
-        key = f"{contained}|{name}"
+    def named(name: str, answer: bool) -> bool:
+        """An answer as ``bench vignettes --mode free`` names it (a disease, an investigation or a
+        finding); a choice as ``--mode mcq`` does (a disease)."""
+        key = f"{answer}|{name}"
         if key not in known:
-            known[key] = bool(kg.lookup_diseases(name, contained=contained)
-                              or (not contained and kg.namer.contained(name)))
+            known[key] = answer_targets(kg, name).named if answer else bool(
+                kg.lookup_diseases(name) or kg.namer.contained(name))
         return known[key]
 
     per: dict[str, dict[str, Counter]] = defaultdict(lambda: {"a": Counter(), "c": Counter(), "na": Counter(),
