@@ -156,3 +156,13 @@ def test_a_tumour_marker_is_not_a_calcium_value(graph):
 def test_a_synonym_without_a_word_reads_nothing(graph):
     found = {c.id for c in graph.extract("An 18-year-old man presents with cough.")}
     assert found == {"HP:0012735"}  # cough, and nothing read from the age's digits
+
+
+def test_lab_values_for_c_peptide_and_pth(graph):
+    got = {c.id: c.polarity for c in graph.extract("C-peptide 4.9 ng/mL. PTH 120 pg/mL.")}
+    assert got["HP:0030796"] == "present" and got["HP:0003165"] == "present"
+
+
+def test_a_suspected_diagnosis_is_not_a_finding(graph):
+    got = {c.id: c.polarity for c in graph.extract("Suspecting eczema, he applied hydrocortisone cream.")}
+    assert got.get("HP:0000964") != "present"

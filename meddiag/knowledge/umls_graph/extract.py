@@ -34,6 +34,7 @@ _NEG_PRE = [
 _NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone"]
 _UNCERTAIN = [
     "not sure if", "not sure whether", "not sure", "unsure", "maybe", "might", "might have", "possibly",
+    "suspecting", "suspects", "suspect",
     "perhaps", "i think", "think", "probably", "could be", "may have", "i don't know if", "don't know if",
     "not certain", "questionable", "suspected", "possible", "kind of", "sort of", "a bit of",
 ]
@@ -99,6 +100,8 @@ _LABS: dict[str, tuple[str, float | None, str | None, float | None, str | None]]
     "albumin": (r"(?:serum )?albumin", 3.3, "HP:0003073", None, None),
     "ldh": (r"ldh|lactate dehydrogenase", None, None, 300, "HP:0025435"),
     "a1c": (r"hba1c|hemoglobin a1c|haemoglobin a1c|a1c", None, None, 5.6, "HP:0040217"),  # 5.7-6.4: prediabetes
+    "cpeptide": (r"c-peptide|c peptide", 0.8, "HP:0030795", 3.1, "HP:0030796"),  # ng/mL
+    "pth": (r"(?:intact )?pth|parathyroid hormone|parathormone", 10, "HP:0031817", 65, "HP:0003165"),  # pg/mL
 }
 _LAB_NAMES = {name: v[0] for name, v in _LABS.items()}
 PANCYTOPENIA = "HP:0001876"
