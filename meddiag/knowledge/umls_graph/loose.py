@@ -53,7 +53,7 @@ _FOLDS = {
     "breath": "breath breathing breathles breathless",
 }
 FOLD = {v: k for k, vs in _FOLDS.items() for v in vs.split()}
-_NOISE = frozenset("with and or of the in on to by for at as left right both bilateral area".split())
+_NOISE = frozenset("with and or of the in on to by for at as both bilateral area".split())
 # a phrase that says what is absent ("angioedema without urticaria", "no pulse") must match exactly:
 # read as a bag of words it would fire on the opposite text
 NEGATING = frozenset("without no not non negative absent never nor lack lacking free denies".split())
