@@ -182,3 +182,7 @@ def test_curated_phrases_name_hpo_terms(kg):
     assert kg.extract("On examination the respiratory rate is raised.")[0].id == "HP:0002789"
     assert found(kg, "He is not breathing fast.") == {"Tachypnea": "absent"}
 
+
+
+def test_a_word_that_states_an_absence(kg):
+    assert found(kg, "She is afebrile with a cough.") == {"Fever": "absent", "Cough": "present"}

@@ -66,6 +66,11 @@ _FAMILY = re.compile(
     r"|[^.;,]*\bruns in (?:the|his|her|their) family\b",
     re.I)
 _KIN_WORD = re.compile(rf"\b(?:family|familial|{_KIN})\b", re.I)
+# one word that states an absence ("afebrile", "anicteric"): the lexicon cannot carry a polarity
+_ABSENCE_WORDS = {
+    "afebrile": "HP:0001945", "apyrexial": "HP:0001945", "anicteric": "HP:0000952", "acyanotic": "HP:0000961",
+    "normotensive": "HP:0000822", "nondistended": "HP:0003270", "non-distended": "HP:0003270",
+}
 _IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322"})  # "past medical history", "family history", "healthy"
 
 
@@ -437,6 +442,11 @@ class Extractor:
             seen.add((fid, pol))
             out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
                                span=(s, e), text=text[s:e]))
+        for m in re.finditer(r"\b(" + "|".join(_ABSENCE_WORDS) + r")\b", text, re.I):
+            fid = _ABSENCE_WORDS[m.group(1).lower()]
+            if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
+                out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity="absent",
+                                   span=m.span(), text=m.group()))
         present = {c.id for c in out if c.polarity == "present"}
         if {ANEMIA, LEUKOPENIA, THROMBOCYTOPENIA} <= present and PANCYTOPENIA in self.ix.finding_pos:
             first = next(c for c in out if c.id == ANEMIA)
