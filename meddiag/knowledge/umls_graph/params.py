@@ -29,12 +29,12 @@ class RankParams(BaseModel):
     leak: float = 0.02  # P(finding | disease) when no source links them
     child_discount: float = 0.2  # a parent annotation supports the patient's more specific finding at w * this
     general_base: float = 0.3  # ancestors turning up this often are too general to lend support
-    absent_weight: float = 1.0  # multiplier on the term of an absent finding
+    absent_weight: float = 0.75  # multiplier on the term of an absent finding
     present_cap: float = 50.0  # largest log-likelihood ratio one present finding can add
     sex_mismatch: float = -9.21  # log-odds for a sex the disease cannot occur in
     age_out_curated: float = -5.0  # log-odds for an age outside a curated condition's range
     age_out_other: float = -1.2
-    text_weight: float = 0.3  # weight of the word-profile score of a written case (profile.py)
+    text_weight: float = 0.45  # weight of the word-profile score of a written case (profile.py)
     choice_text_weight: float = 0.5  # mcq: weight of an unnamed choice's words against the likely diseases
     unknown_choice: float = -10.0  # mcq: log-odds (relative to the named choices' mean) of an unnamed choice
 
