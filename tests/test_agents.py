@@ -45,6 +45,9 @@ def test_history_taker_keeps_a_valid_phrasing():
 @pytest.mark.parametrize("text,status", [
     ("Yes, quite a lot", "present"), ("yeah", "present"), ("No.", "absent"), ("not really", "absent"),
     ("I'm not sure", "unknown"), ("I don't know", "unknown"), ("It started on Tuesday", None),
+    ("I have.", "present"), ("I do, mostly at night.", "present"), ("I have had it for weeks.", "present"),
+    # telling of something else is no yes: "Any flank pain?" - "I have an ache above the pubic bone."
+    ("I have an ache low down in my tummy, above the pubic bone.", None),
 ])
 def test_short_answers_are_read_as_answers(text, status):
     assert answer_status(text) == status

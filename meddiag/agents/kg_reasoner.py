@@ -27,8 +27,10 @@ _NO = re.compile(
     re.I,
 )
 _YES = re.compile(
-    r"^\W*(yes|yeah|yep|yup|ya|aye|i do|i have|i did|i am|i'?m|it does|it is|it did|it has|correct|right|sure|"
-    r"definitely|absolutely|indeed|a (little|bit|lot)|sometimes|occasionally|kind of|sort of|mostly|often|positive)\b",
+    r"^\W*((yes|yeah|yep|yup|ya|aye|correct|right|sure|definitely|absolutely|indeed|a (little|bit|lot)|sometimes|"
+    r"occasionally|kind of|sort of|mostly|often|positive)\b|"
+    # "I have." / "I do, mostly at night" / "I have had it" say yes; "I have an ache in my tummy" tells of something else
+    r"(i do|i have|i did|i am|i'?m|it does|it is|it did|it has)(\s*($|[,.!;]|-)|\s+(had|been|got|noticed|felt)\b))",
     re.I,
 )
 
