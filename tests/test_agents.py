@@ -101,3 +101,15 @@ def test_a_reply_that_takes_up_the_question_affirms_it(graph):
                          ("Light doesn't bother me at all.", "absent")]:
         found = {f.id: f.status for f in reasoner.read(ReasonRequest(state=CaseState(), text=text, asked=asked))}
         assert found.get("HP:0000613") == status, (text, found)
+
+
+def test_an_answer_echoing_only_what_is_known_is_no_answer():
+    from meddiag.agents.kg_reasoner import _echoes
+    from meddiag.schema import Question
+
+    band = Question(finding_id="local:band_like_headache", label="band-like bilateral pressing headache",
+                    text="Does the headache feel like a tight band or pressure around your head?")
+    reply = "My mum gets headaches like these too."
+    assert _echoes(reply, band)  # shares "headache" with the question...
+    assert not _echoes(reply, band, known="Headache")  # ...but the headache is already known
+    assert _echoes("It feels like a tight band.", band, known="Headache")

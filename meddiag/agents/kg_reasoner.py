@@ -44,9 +44,11 @@ _COMMON = {"have", "been", "with", "your", "that", "this", "there", "what", "whe
            "recently", "noticed", "problem", "problems", "really", "very", "more", "than", "also", "just", "yours"}
 
 
-def _echoes(answer: str, asked: Question) -> bool:
-    """Does a reply take up the question's own words (then it answers it, yes or no)?"""
-    return bool(stems(answer, _COMMON) & stems(f"{asked.text} {asked.label}", _COMMON))
+def _echoes(answer: str, asked: Question, known: str = "") -> bool:
+    """Does a reply take up the question's own words (then it answers it, yes or no)? Words of what
+    is already known do not count ("Does the headache feel like a band?" - "My mum gets headaches too")."""
+    shared = stems(answer, _COMMON) & stems(f"{asked.text} {asked.label}", _COMMON)
+    return bool(shared - stems(known, _COMMON)) if known else bool(shared)
 
 
 def answer_status(text: str, source: Source = "patient") -> Status | None:
@@ -104,7 +106,8 @@ class KGReasoner(TypedAgent[ReasonRequest, ReasonResult]):
             )
         if req.asked is not None and req.asked.finding_id not in seen:
             status = answer_status(req.text, req.source)
-            if status is None and req.source == "patient" and _echoes(req.text, req.asked):
+            if status is None and req.source == "patient" and _echoes(req.text, req.asked, " ".join(
+                    f.label for f in req.state.findings.values() if f.status == "present")):
                 # "Light really bothers me" / "Light doesn't bother me" answer "Does light bother you?"
                 status = "absent" if _NEGATED.search(req.text) else "present"
             if status is not None:
