@@ -262,18 +262,8 @@ def validate(layer: CuratedLayer) -> list[str]:
             seen[f"test:{inv.id}"] = fname
             if not (inv.shows or inv.mentions):
                 problems.append(f"{where}: lists neither shows nor mentions")
-            for fid in inv.shows:
-                if fid.startswith("HP:") and (fid not in hpo or hpo[fid][2]):
-                    problems.append(f"{where}: {fid} is not a current term of hp.obo")
-                elif fid.startswith("local:") and fid not in locals_:
-                    problems.append(f"{where}: {fid} is not declared in any file's findings")
-                elif not fid.startswith(("HP:", "local:")):
-                    problems.append(f"{where}: {fid} is not an HPO id or local:slug")
-        for hid in f.phrases:
-            if hid not in hpo:
-                problems.append(f"{fname}: phrases for {hid}: not in hp.obo")
-            elif hpo[hid][2]:
-                problems.append(f"{fname}: phrases for {hid}: obsolete in hp.obo")
+            problems += [f"{where}: {fid} is {why}" for fid in inv.shows if (why := _unresolved(fid, hpo, locals_))]
+        problems += [f"{fname}: phrases for {hid}: {why}" for hid in f.phrases if (why := _unresolved(hid, hpo, locals_))]
         for c in f.conditions:
             where = f"{fname}: {c.id}"
             if c.id in seen:
@@ -287,15 +277,17 @@ def validate(layer: CuratedLayer) -> list[str]:
             ids = [r.id for r in c.findings]
             if len(ids) != len(set(ids)):
                 problems.append(f"{where}: a finding is listed twice")
-            for r in c.findings:
-                if r.id.startswith("HP:"):
-                    if r.id not in hpo:
-                        problems.append(f"{where}: {r.id} is not in hp.obo")
-                    elif hpo[r.id][2]:
-                        problems.append(f"{where}: {r.id} is obsolete in hp.obo")
-                elif r.id not in locals_:
-                    problems.append(f"{where}: {r.id} is not declared in any file's findings")
+            problems += [f"{where}: {r.id} is {why}" for r in c.findings if (why := _unresolved(r.id, hpo, locals_))]
     return problems
+
+
+def _unresolved(fid: str, hpo: dict, locals_: dict) -> str | None:
+    """Why a finding id does not resolve in its source (None when it does)."""
+    if fid.startswith("HP:"):
+        return "not in hp.obo" if fid not in hpo else "obsolete in hp.obo" if hpo[fid][2] else None
+    if fid.startswith("local:"):
+        return None if fid in locals_ else "not declared in any file's findings"
+    return "not an HPO id or local:slug"
 
 
 def find(phrase: str, limit: int = 10) -> dict[str, list[tuple[str, str]]]:

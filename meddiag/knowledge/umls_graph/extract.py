@@ -71,6 +71,7 @@ _ABSENCE_WORDS = {
     "afebrile": "HP:0001945", "apyrexial": "HP:0001945", "anicteric": "HP:0000952", "acyanotic": "HP:0000961",
     "normotensive": "HP:0000822", "nondistended": "HP:0003270", "non-distended": "HP:0003270",
 }
+_ABSENCE = re.compile(r"\b(" + "|".join(_ABSENCE_WORDS) + r")\b", re.I)
 _IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322"})  # "past medical history", "family history", "healthy"
 
 
@@ -442,7 +443,7 @@ class Extractor:
             seen.add((fid, pol))
             out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
                                span=(s, e), text=text[s:e]))
-        for m in re.finditer(r"\b(" + "|".join(_ABSENCE_WORDS) + r")\b", text, re.I):
+        for m in _ABSENCE.finditer(text):
             fid = _ABSENCE_WORDS[m.group(1).lower()]
             if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
                 out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity="absent",

@@ -52,23 +52,16 @@ class Investigations:
                 best, best_len = pos, len(toks)
         return [self.ids[i] for i in best]
 
-    def value(self, ranker, state, scores: np.ndarray | None = None, pool: int = 50) -> np.ndarray:
+    def value(self, ranker, state, pool: int = 50) -> np.ndarray:
         """For every investigation: log E_posterior[max over its findings of P(f|d) / base_f],
         over the ``pool`` best diseases, leaving out findings the case already knows (0 where it
         reports nothing new those diseases have)."""
-        s = ranker.scores(state) if scores is None else scores
-        finite = np.flatnonzero(np.isfinite(s))
         out = np.zeros(len(self.ids))
-        if finite.size == 0:
-            return out
-        dis = finite[np.argsort(-s[finite])[:pool]]
-        pi = np.exp(s[dis] - s[dis].max())
-        pi /= pi.sum()
+        dis, pi = ranker.pool(state, pool)
         cands = np.unique(np.concatenate([x for x in self.shows if x.size] or [np.zeros(0, dtype=np.int64)]))
-        if cands.size == 0:
+        if dis.size == 0 or cands.size == 0:
             return out
-        lr = ranker._sub_likelihoods(cands, dis) / ranker.base[cands][:, None]
-        lr = np.minimum(lr, np.exp(ranker.params.present_cap))
+        lr = ranker.lift(cands, dis)
         row = {int(f): i for i, f in enumerate(cands)}
         ix = ranker.ix
         known = {ix.finding_pos[f] for f in state.findings if f in ix.finding_pos}

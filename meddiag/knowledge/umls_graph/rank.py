@@ -227,24 +227,33 @@ class Ranker:
         best = np.argsort(-gain)[:top]
         return [self.question(int(cands[i]), float(gain[i])) for i in best if gain[i] > 1e-6]
 
+    def pool(self, state: CaseState, size: int = 50) -> tuple[np.ndarray, np.ndarray]:
+        """(positions, posterior renormalised over them) of the case's ``size`` best diseases."""
+        s = self.scores(state)
+        finite = np.flatnonzero(np.isfinite(s))
+        dis = finite[np.argsort(-s[finite])[:size]]
+        if dis.size == 0:
+            return dis, np.zeros(0)
+        pi = np.exp(s[dis] - s[dis].max())
+        return dis, pi / pi.sum()
+
+    def lift(self, cands: np.ndarray, dis: np.ndarray) -> np.ndarray:
+        """P(finding | disease) / base_f for candidate findings x a few diseases, capped like a present term."""
+        return np.minimum(self._sub_likelihoods(cands, dis) / self.base[cands][:, None], np.exp(self.params.present_cap))
+
     def expected_findings(self, state: CaseState, pool: int = 50) -> tuple[np.ndarray, np.ndarray]:
         """(finding positions, log lift) for findings the case does not yet know: how much more
         likely each is under the case's posterior (its ``pool`` best diseases) than on average."""
         ix = self.ix
-        s = self.scores(state)
-        finite = np.flatnonzero(np.isfinite(s))
-        if finite.size == 0:
+        dis, pi = self.pool(state, pool)
+        if dis.size == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        dis = finite[np.argsort(-s[finite])[:pool]]
-        pi = np.exp(s[dis] - s[dis].max())
-        pi /= pi.sum()
         cands = np.unique(self._col_of[np.isin(ix.direct.dis, dis)])
         known = {ix.finding_pos[f] for f in state.findings if f in ix.finding_pos}
         cands = cands[~np.isin(cands, list(known))] if known else cands
         if cands.size == 0:
             return cands, np.zeros(0)
-        lr = np.minimum(self._sub_likelihoods(cands, dis) / self.base[cands][:, None], np.exp(self.params.present_cap))
-        return cands, np.log(np.maximum(lr @ pi, 1e-12))
+        return cands, np.log(np.maximum(self.lift(cands, dis) @ pi, 1e-12))
 
     def _sub_likelihoods(self, cands: np.ndarray, dis: np.ndarray) -> np.ndarray:
         """P(finding | disease) for candidate findings x a few diseases (closure and NOT edges)."""
