@@ -80,6 +80,10 @@ def test_short_or_unrelated_words_are_not_forced_into_terms(kg):
     ("presents without vomiting, nausea since the morning", ["Vomiting"], ["Nausea"]),
     ("not improving with rest, severe headache", [], ["Headache"]),
     ("two episodes of non-bloody vomiting", [], ["Vomiting"]),
+    ("The patient denies fever, chills, and dysuria.", ["Fever", "Chills", "Dysuria"], []),
+    ("She denies fever, chills and night sweats.", ["Fever", "Chills", "Night sweats"], []),
+    ("Positive for cough, negative for fever.", ["Fever"], ["Cough"]),
+    ("He has headache, negative for photophobia", ["Photophobia"], ["Headache"]),
 ])
 def test_negation_is_scoped_to_the_clause(kg, text, absent, present):
     got = found(kg, text)

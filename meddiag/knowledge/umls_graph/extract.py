@@ -50,7 +50,7 @@ _SKIP = frozenset(  # words that may sit between a trigger and its concept ("don
 )
 _SENTENCE = re.compile(r"[.;:?!\n]")
 _PUNCT = re.compile(r"[,.;:?!()\n]")
-_LIST_OR = frozenset(("or", "nor"))
+_LIST_END = frozenset(("or", "nor", "and"))
 _POST_GAP = frozenset("test tests result results screen screening culture cultures study studies level levels came "
                       "back was is were are been".split())
 # Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
@@ -369,8 +369,9 @@ class Extractor:
 
         def in_scope(e: int) -> bool:
             """No terminator between the trigger's end and the concept; a comma between them
-            continues the scope only through a list closed by "or"/"nor" ("denies fever,
-            chills or cough"), not into the next statement ("no hives, swelling of the lips")."""
+            continues the scope only through a list closed by "or", "nor" or "and" ("denies
+            fever, chills, and dysuria"), not into the next statement ("without vomiting,
+            nausea since the morning")."""
             rest = before[e:]
             j = 0
             while j < len(rest) and rest[j] in _SKIP:
@@ -378,7 +379,7 @@ class Extractor:
             if any(w in _TERMINATORS for w in rest[j:]):
                 return False
             if e < len(before) and "," in text[raw[lo + e - 1].end():raw[start].start()]:
-                return any(w in _LIST_OR for w in words[lo + e:clause_end])
+                return any(w in _LIST_END for w in words[lo + e:clause_end])
             return True
 
         unc = [(s, e) for s, e in self._triggers(before, _UNC_T) if in_scope(e)]
@@ -390,14 +391,14 @@ class Extractor:
             last_unc = max((e for _, e in unc), default=-1)
             last_neg = max((e for _, e in neg), default=-1)
             return "uncertain" if last_unc >= last_neg else "absent"
-        hi = end
-        while hi < len(words) and not breaks(hi) and hi - end < 6:
+        hi = end  # a trailing trigger stays in its own list item: "positive for red cells, negative for ..."
+        while hi < len(words) and not breaks(hi) and hi - end < 6 and "," not in text[raw[hi - 1].end():raw[hi].start()]:
             hi += 1
         after = words[end:hi]
         j = 0
         while j < len(after) and (after[j] in _SKIP or after[j] in _POST_GAP):  # "pregnancy test was negative"
             j += 1
-        if any(tuple(after[j:j + len(p)]) == p for p in _NEG_POST_T):
+        if any(tuple(after[j:j + len(p)]) == p for p in _NEG_POST_T) and after[j + 1:j + 2] != ["for"]:
             return "absent"
         return "present"
 
