@@ -90,6 +90,7 @@ def test_builtin_tables_use_current_hpo_terms(terms, phenotype_ids):
     ids = set(LAY_PHRASES) | set(CLINICAL_PHRASES) | set(extract._IGNORE) | set(extract._ABSENCE_WORDS.values())
     ids |= {v for k, v in vars(extract).items() if isinstance(v, str) and re.fullmatch(r"HP:\d{7}", v)}
     ids |= {f for row in extract._LABS.values() for f in (row[2], row[4]) if f}
+    ids |= {f for row in extract._DIFF.values() for f in row[4:] if f}
     ids |= set(hpo.FREQUENCY_TERMS) | set(hpo.ONSET_AGES) | {hpo.ROOT_PHENOTYPE, hpo.ROOT_HISTORY}
     missing = sorted(i for i in ids if i not in terms)
     assert not missing, f"not current terms in hp.obo: {missing}"
@@ -107,14 +108,17 @@ def test_file_phrases_name_phenotype_terms(phenotype_ids):
     assert not lost, "phrases for terms the graph does not hold: " + ", ".join(lost)
 
 
-def test_phrases_must_name_an_hpo_term(tmp_path):
+def test_phrases_must_name_a_finding(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text("specialty: x\nphrases:\n  local:foo: [a phrase]\nconditions: []\n", encoding="utf-8")
-    with pytest.raises(curated.CurationError, match="must be an HPO id"):
+    bad.write_text("specialty: x\nphrases:\n  Fever: [a phrase]\nconditions: []\n", encoding="utf-8")
+    with pytest.raises(curated.CurationError, match="must be a finding id"):
         curated.load_file(bad)
     gone = tmp_path / "gone.yaml"
-    gone.write_text("specialty: x\nphrases:\n  HP:9999999: [a phrase]\nconditions: []\n", encoding="utf-8")
-    assert any("HP:9999999: not in hp.obo" in p for p in curated.validate(curated.load_curated(files=[gone])))
+    gone.write_text("specialty: x\nphrases:\n  HP:9999999: [a phrase]\n  local:never_declared: [a phrase]\n"
+                    "conditions: []\n", encoding="utf-8")
+    problems = curated.validate(curated.load_curated(files=[gone]))
+    assert any("HP:9999999: not in hp.obo" in p for p in problems), problems
+    assert any("local:never_declared" in p for p in problems), problems
 
 
 def test_umls_fixture_cuis_are_real():

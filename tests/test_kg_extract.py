@@ -84,6 +84,8 @@ def test_short_or_unrelated_words_are_not_forced_into_terms(kg):
     ("She denies fever, chills and night sweats.", ["Fever", "Chills", "Night sweats"], []),
     ("Positive for cough, negative for fever.", ["Fever"], ["Cough"]),
     ("He has headache, negative for photophobia", ["Photophobia"], ["Headache"]),
+    ("The patient does not report any recent chest pain.", ["Chest pain"], []),
+    ("Fever: negative. Cough: present", ["Fever"], ["Cough"]),
 ])
 def test_negation_is_scoped_to_the_clause(kg, text, absent, present):
     got = found(kg, text)
@@ -119,9 +121,53 @@ def test_uncertainty(kg, text, uncertain, present):
     ("fasting glucose of 110 mg/dL", {"Hyperglycemia": None}),  # impaired, not normal: no verdict either way
     ("glucose 88 mg/dL", {"Hyperglycemia": "absent"}),
     ("Hb 8.1 g/dL", {"Anemia": "present"}),
+    ("Respirations are 28/min.", {"Tachypnea": "present"}),
+    ("Pulse is 56/min.", {"Bradycardia": "present"}),
+    ("Oxygen saturation on room air is 90%.", {"Hypoxemia": "present"}),
+    ("HDL cholesterol 45 mg/dL", {"Hypercholesterolemia": None}),
+    ("The pt is 45 years old.", {"Prolonged prothrombin time": None}),
+    ("She takes iron 325 mg daily.", {"Decreased circulating iron concentration": None}),
+    ("Urine pH 6.5", {"Acidosis": None, "Alkalosis": None}),
+    ("CSF glucose 20 mg/dL, WBC 500", {"Hypoglycemia": None, "Leukopenia": None}),
+    ("Urinalysis shows WBC 25/hpf.", {"Leukocytosis": None}),
+    ("Fetal heart rate is 170/min.", {"Tachycardia": None}),
 ])
+
 def test_vitals_and_labs(kg, text, expect):
     got = found(kg, text)
+    for k, v in expect.items():
+        assert got.get(k) == v, got
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("Na+ 122 mEq/L", {"Hyponatremia": "present"}),
+    ("Eosinophils 29%", {"Eosinophilia": "present"}),
+    ("eosinophils 1,200/µL", {"Eosinophilia": "present"}),
+    ("Absolute neutrophil count 800/µL", {"Neutropenia": "present"}),
+    ("Triglycerides 500 mg/dL", {"Hypertriglyceridemia": "present"}),
+    ("Partial thromboplastin time 60 sec", {"Prolonged partial thromboplastin time": "present"}),
+    ("INR 2.5", {"Prolonged prothrombin time": "present"}),
+    ("Ferritin 8 ng/mL", {"Decreased circulating ferritin concentration": "present"}),
+    ("pH 7.21, PaCO2 25 mm Hg", {"Acidosis": "present", "Hypocapnia": "present"}),
+    ("Serum:\nGlucose 40 mg/dL\nUrine:\nGlucose 0 mg/dL", {"Hypoglycemia": "present"}),
+])
+def test_lab_panels(graph, text, expect):
+    """Lab values as exam questions tabulate them, read against the full graph's terms."""
+    got = {c.label: c.polarity for c in graph.extract(text)}
+    for k, v in expect.items():
+        assert got.get(k) == v, got
+
+
+@pytest.mark.parametrize("age,text,expect", [
+    (2, "Pulse is 130/min, respirations are 32/min, blood pressure 90/60 mm Hg.",
+     {"Tachycardia": "absent", "Tachypnea": "absent", "Hypotension": "absent"}),
+    (40, "Pulse is 130/min, respirations are 32/min, blood pressure 90/60 mm Hg.",
+     {"Tachycardia": "present", "Tachypnea": "present"}),
+    (0.05, "Heart rate 150/min, RR 50/min, BP 65/40 mm Hg.", {"Tachycardia": "absent", "Tachypnea": "absent"}),
+    (4, "Heart rate 170/min, BP 60/40 mm Hg.", {"Tachycardia": "present", "Hypotension": "present"}),
+])
+def test_vital_signs_use_a_childs_ranges(kg, age, text, expect):
+    got = {c.label: c.polarity for c in kg.extract(text, age=age)}
     for k, v in expect.items():
         assert got.get(k) == v, got
 

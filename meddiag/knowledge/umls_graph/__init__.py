@@ -68,9 +68,10 @@ class KnowledgeGraph:
         return KnowledgeGraph(self.index, self.graph_path, self.built, params)
 
     # ------------------------------------------------------------------ text
-    def extract(self, text: str, loose: bool = False) -> list[Concept]:
-        """Findings in text; ``loose`` also accepts a synonym's words in any order within a sentence."""
-        return self._extractor.extract(text, loose=loose)
+    def extract(self, text: str, loose: bool = False, age: float | None = None) -> list[Concept]:
+        """Findings in text; ``loose`` also accepts a synonym's words in any order within a sentence;
+        ``age`` (years) sets the normal ranges of heart rate, breathing rate and blood pressure."""
+        return self._extractor.extract(text, loose=loose, age=age)
 
     def demographics(self, text: str) -> Demographics:
         return _demographics(text)

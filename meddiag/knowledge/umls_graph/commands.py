@@ -19,7 +19,7 @@ _STATUS = {"present": "present", "absent": "absent", "uncertain": "unknown"}
 def case_from_text(kg, text: str) -> CaseState:
     """A case state holding the demographics and findings stated in a written case (loose matching)."""
     state = CaseState(demographics=kg.demographics(text), chief_complaint=text[:200], narrative=text)
-    for c in kg.extract(text, loose=True):
+    for c in kg.extract(text, loose=True, age=state.demographics.age):
         had = state.findings.get(c.id)
         if had is not None and had.status == "present" and c.polarity != "present":
             continue  # "history of hypertension ... BP 118/76": the stated finding stands

@@ -118,15 +118,15 @@ class SpecialtyFile(_Strict):
     specialty: str
     findings: list[LocalFinding] = Field(default_factory=list)
     investigations: list[Investigation] = Field(default_factory=list)
-    phrases: dict[str, list[str]] = Field(default_factory=dict)  # HPO id -> more wordings of that term
+    phrases: dict[str, list[str]] = Field(default_factory=dict)  # finding id -> more wordings of it
     conditions: list[Condition] = Field(default_factory=list)
 
     @field_validator("phrases")
     @classmethod
     def _phrases(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
         for k, words in v.items():
-            if not HPO_ID.match(k):
-                raise ValueError(f"phrases key {k!r} must be an HPO id (HP:0000000); declare a local finding instead")
+            if not (HPO_ID.match(k) or LOCAL_ID.match(k)):
+                raise ValueError(f"phrases key {k!r} must be a finding id (HP:0000000 or local:name)")
             if any(not isinstance(w, str) or len(w.strip()) < 3 for w in words):
                 raise ValueError(f"phrases for {k}: every phrase must be text of at least 3 characters")
         return v
@@ -160,7 +160,8 @@ class CuratedLayer(BaseModel):
 
     @property
     def phrases(self) -> dict[str, list[str]]:
-        """HPO id -> the extra wordings every file gives it (clinical and exam phrasings HPO lacks)."""
+        """Finding id -> the extra wordings every file gives it (clinical and exam phrasings its
+        source lacks: HPO's own synonyms, or a local finding's declared ones)."""
         out: dict[str, list[str]] = {}
         for f in self.files.values():
             for hid, words in f.phrases.items():

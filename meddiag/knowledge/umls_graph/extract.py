@@ -52,7 +52,20 @@ _SENTENCE = re.compile(r"[.;:?!\n]")
 _PUNCT = re.compile(r"[,.;:?!()\n]")
 _LIST_END = frozenset(("or", "nor", "and"))
 _POST_GAP = frozenset("test tests result results screen screening culture cultures study studies level levels came "
-                      "back was is were are been".split())
+                      "back was is were are been antibody antibodies antigen serology titer titers titre assay panel "
+                      "stain staining smear pcr swab".split())
+# verbs a negation governs rather than ends at ("does not report any trauma", "did not notice blood")
+_NEGATED_VERBS = frozenset("report reports reported complain complains complained endorse endorses endorsed notice "
+                           "noticed recall recalls mention mentions mentioned describe describes experience "
+                           "experienced show shows showed reveal reveals revealed".split())
+_NUMBER_WORDS = frozenset("twenty thirty forty fifty sixty seventy eighty ninety hundred thousand eleven twelve "
+                          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())
+# a lab measured in another body fluid than blood ("CSF glucose 20", "Urine: ... Glucose 0 mg/dL")
+_FLUID = re.compile(r"\b(?:csf|cerebrospinal|spinal fluid|lumbar puncture|pleural|synovial|ascitic|peritoneal|"
+                    r"urine|urinary|urinalysis|stool|fecal|faecal|aspirate|amniotic|sweat|joint fluid)\b", re.I)
+_BLOOD = re.compile(r"\b(?:serum|plasma|blood (?:count|gas|tests?|work|studies)|bloodwork|cbc|abg|chemistry|"
+                    r"hematolog\w*|haematolog\w*)\b", re.I)
+_VITAL_KINDS = frozenset(("temp", "bp", "hr", "rr", "spo2"))
 # Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
 # words say so ("family history of colon cancer" is a finding of its own).
 _KIN = (r"(?:father|mother|dad|mom|mum|brother|sister|siblings?|parents?|uncle|aunt|grand(?:father|mother|parents?)|"
@@ -101,15 +114,52 @@ _LABS: dict[str, tuple[str, float | None, str | None, float | None, str | None]]
     "ck": (r"creatine kinase|cpk|ck", None, None, 400, "HP:0003236"),
     "tsh": (r"tsh|thyroid[- ]stimulating hormone", 0.3, "HP:0031098", 5.0, "HP:0002925"),
     "esr": (r"esr|erythrocyte sedimentation rate", None, None, 30, "HP:0003565"),
-    "ferritin": (r"ferritin", None, None, 400, "HP:0003281"),
-    "hco3": (r"hco3-?|bicarbonate", 20, "HP:0032066", None, None),
+    "ferritin": (r"(?:serum )?ferritin", 15, "HP:0012343", 400, "HP:0003281"),
+    "hco3": (r"hco3-?|bicarbonate", 20, "HP:0032066", 30, "HP:0032067"),
     "albumin": (r"(?:serum )?albumin", 3.3, "HP:0003073", None, None),
     "ldh": (r"ldh|lactate dehydrogenase", None, None, 300, "HP:0025435"),
     "a1c": (r"hba1c|hemoglobin a1c|haemoglobin a1c|a1c", None, None, 5.6, "HP:0040217"),  # 5.7-6.4: prediabetes
     "cpeptide": (r"c-peptide|c peptide", 0.8, "HP:0030795", 3.1, "HP:0030796"),  # ng/mL
     "pth": (r"(?:intact )?pth|parathyroid hormone|parathormone", 10, "HP:0031817", 65, "HP:0003165"),  # pg/mL
+    "chloride": (r"cl-?|chloride", 96, "HP:0003113", 108, "HP:0011423"),
+    "chol": (r"(?<!hdl )(?<!hdl-)(?:total |serum )?cholesterol", None, None, 240, "HP:0003124"),
+    "ldl": (r"ldl(?: cholesterol)?|ldl-c|low-density lipoprotein(?: cholesterol)?", None, None, 190, "HP:0003141"),
+    "tg": (r"triglycerides?|tgs?", None, None, 200, "HP:0002155"),
+    "uric": (r"(?:serum )?uric acid|urate", None, None, 7.0, "HP:0002149"),
+    "ammonia": (r"(?:serum |plasma )?ammonia|nh3", None, None, 80, "HP:0001987"),  # µg/dL or µmol/L alike
+    "lactate": (r"(?:serum |plasma |blood )?lactate|lactic acid", None, None, 2.2, "HP:0002151"),  # mmol/L
+    "troponin": (r"(?:cardiac |high-sensitivity |hs-?)?troponin(?: i| t)?|tn[it]", None, None, 0.04, "HP:0410173"),
+    "inr": (r"inr", None, None, 1.3, "HP:0008151"),
+    "pt": (r"prothrombin time|pt", None, None, 14, "HP:0008151"),  # seconds
+    "ptt": (r"a?ptt|(?:activated )?partial thromboplastin time", None, None, 40, "HP:0003645"),  # seconds
+    "mg": (r"(?:serum )?magnesium|mg2\+", 1.7, "HP:0002917", 2.6, "HP:0002918"),  # mg/dL
+    "phos": (r"(?:serum )?(?:phosphorus|phosphate)|po4", 2.5, "HP:0002148", 4.5, "HP:0002905"),  # mg/dL
+    "ft4": (r"free t4|ft4|free thyroxine", 0.8, "HP:0033078", 1.8, "HP:0033077"),  # ng/dL
+    "iron": (r"serum iron|iron", 50, "HP:0040303", 170, "HP:0003452"),  # µg/dL
+    "tibc": (r"tibc|total iron[- ]binding capacity", 250, "HP:0033211", 450, "HP:0025196"),
+    "bnp": (r"bnp|b-type natriuretic peptide|brain natriuretic peptide", None, None, 100, "HP:0033534"),
+    "prolactin": (r"(?:serum )?prolactin", None, None, 25, "HP:0000870"),  # ng/mL
+    "ggt": (r"ggt|gamma-glutamyl ?transferase|gamma-glutamyl ?transpeptidase", None, None, 60, "HP:0030948"),
+    "b12": (r"(?:vitamin |serum )?b12|cobalamin", 200, "HP:0100502", None, None),  # pg/mL
+    "ige": (r"(?:serum |total )?ige", None, None, 200, "HP:0003212"),  # IU/mL
+    "gap": (r"(?:serum )?anion gap", None, None, 16, "HP:0031962"),
+    "sosm": (r"(?:serum|plasma) osmolality", 275, "HP:6000680", 295, "HP:6000681"),  # mOsm/kg
+    "pco2": (r"pa?co2", 35, "HP:0012417", 45, "HP:0012416"),  # mm Hg
+}
+# A white cell type as a share (%) or an absolute count (/µL): (words, % above, cells/µL below, /µL above, low, high)
+_DIFF: dict[str, tuple[str, float, float | None, float, str | None, str]] = {
+    "eos": (r"eosinophils?|eos", 6, None, 500, None, "HP:0001880"),
+    "neut": (r"(?:segmented )?neutrophils?|segs|polys|(?:absolute )?neutrophil count|anc", 80, 1500, 7700,
+             "HP:0001875", "HP:0011897"),
+    "lymph": (r"lymphocytes?|lymphs|(?:absolute )?lymphocyte count|alc", 50, 1000, 4000, "HP:0001888", "HP:0100827"),
 }
 _LAB_NAMES = {name: v[0] for name, v in _LABS.items()}
+# (lab, unit) -> factor to the US unit the thresholds use
+_SI = {("calcium", "mmol/l"): 4.0, ("lactate", "mg/dl"): 1 / 9, ("troponin", "ng/l"): 0.001, ("mg", "mmol/l"): 2.43,
+       ("phos", "mmol/l"): 3.1, ("chol", "mmol/l"): 38.7, ("ldl", "mmol/l"): 38.7, ("tg", "mmol/l"): 88.5,
+       ("uric", "µmol/l"): 1 / 59.5, ("uric", "umol/l"): 1 / 59.5, ("ft4", "pmol/l"): 1 / 12.87,
+       ("b12", "pmol/l"): 1.355, ("iron", "µmol/l"): 5.59, ("iron", "umol/l"): 5.59, ("crp", "mg/dl"): 10.0}
+ACIDOSIS, ALKALOSIS = "HP:0001941", "HP:0001948"
 PANCYTOPENIA = "HP:0001876"
 
 _NUM = r"(\d{1,3}(?:[.,]\d+)?)"
@@ -118,27 +168,31 @@ _VITALS = [
                         + _NUM + r"\s*(?:°|º|deg(?:rees?)?)?\s*(c|f|celsius|fahrenheit)?\b", re.I)),
     ("temp", re.compile(_NUM + r"\s*(?:°|º|deg(?:rees?)?)\s*(c|f|celsius|fahrenheit)?\b", re.I)),
     ("temp", re.compile(_NUM + r"\s*(c|f)\b(?!\s*/)", re.I)),
-    ("bp", re.compile(r"\b(?:bp|blood pressure)\s*(?:of|is|was|:|=)?\s*(\d{2,3})\s*/\s*(\d{2,3})", re.I)),
+    ("bp", re.compile(r"\b(?:bp|blood pressure)\s*(?:of|is|was|are|were|:|=)?\s*(\d{2,3})\s*/\s*(\d{2,3})", re.I)),
     ("bp", re.compile(r"\b(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm ?hg)", re.I)),
-    ("hr", re.compile(r"\b(?:hr|heart rate|pulse(?: rate)?|p)\s*(?:of|is|was|:|=)?\s*(\d{2,3})\b", re.I)),
+    ("hr", re.compile(r"\b(?:hr|heart rate|pulse(?: rate)?|p)\s*(?:of|is|was|are|were|:|=)?\s*(\d{2,3})\b", re.I)),
     ("hr", re.compile(r"\b(\d{2,3})\s*(?:bpm|beats? (?:per|a|/) ?min(?:ute)?)", re.I)),
-    ("rr", re.compile(r"\b(?:rr|resp(?:iratory)? rate|respirations?)\s*(?:of|is|was|:|=)?\s*(\d{1,2})\b", re.I)),
+    ("rr", re.compile(r"\b(?:rr|resp(?:iratory)? rate|respirations?)\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,2})\b", re.I)),
     ("rr", re.compile(r"\b(\d{1,2})\s*(?:breaths? (?:per|a|/) ?min(?:ute)?)", re.I)),
     ("spo2", re.compile(r"\b(?:spo2|sp02|sao2|o2 sat(?:uration)?s?|sats?|oxygen sat(?:uration)?s?|pulse ox(?:imetry)?)"
-                        r"\s*(?:of|is|was|:|=)?\s*(\d{2,3})\s*%?", re.I)),
-    ("glucose", re.compile(r"\b(?:blood )?(?:glucose|sugar|bg|bsl)\s*(?:of|is|was|:|=)?\s*" + _NUM
+                        r"(?:\s+on\s+(?:room air|ra))?\s*(?:of|is|was|are|were|:|=)?\s*(\d{2,3})\s*%?", re.I)),
+    ("glucose", re.compile(r"\b(?:blood )?(?:glucose|sugar|bg|bsl)\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM
                            + r"\s*(mg/dl|mmol/l|mmol)?", re.I)),
-    ("hb", re.compile(r"\b(?:hb|hgb|ha?emoglobin)\s*(?:of|is|was|:|=)?\s*" + _NUM + r"\s*(g/dl|g/l)?", re.I)),
-    ("wbc", re.compile(r"\b(?:wbc|white (?:blood )?(?:cell )?count|white cells?|leukocytes?(?: count)?)\s*(?:of|is|was|:|=)?\s*"
-                       r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)", re.I)),
-    ("plt", re.compile(r"\b(?:plts?|platelets?(?: count)?)\s*(?:of|is|was|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)",
+    ("hb", re.compile(r"\b(?:hb|hgb|ha?emoglobin)\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM + r"\s*(g/dl|g/l)?", re.I)),
+    ("wbc", re.compile(r"\b(?:wbc|white (?:blood )?(?:cell )?count|white cells?|leukocytes?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*"
+                       r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?!\d|\s*(?:/|per)\s*(?:hpf|high))", re.I)),  # not urine /hpf
+    ("plt", re.compile(r"\b(?:plts?|platelets?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)",
                        re.I)),
-    *[(name, re.compile(r"\b(?:" + words + r")\s*(?:level|concentration|count)?\s*(?:of|is|was|:|=)?\s*"
-                        r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?![-\u2013]\d)\s*(%|mg/dl|g/dl|u/l|iu/l|fl|mmol/l|"
-                        r"meq/l|µiu/ml|miu/l|mu/l|ng/ml|mm/h|mm/hr|sec|s)?", re.I))  # "CA 19-9" is no calcium of 19
+    *[(name, re.compile(r"\b(?:" + words + r")\s*(?:level|concentration|count)?\s*(?:of|is|was|are|were|:|=)?\s*"
+                        r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?![-\u2013]\d)(?!\d|[.,]\d)(?!\s*(?:mg|mcg|g|units?|tablets?)\b(?!/))\s*(%|mg/dl|g/dl|u/l|iu/l|fl|mmol/l|"
+                        r"meq/l|µiu/ml|miu/l|mu/l|ng/ml|ng/dl|ng/l|pg/ml|pmol/l|[µu]g/dl|mcg/dl|[µu]mol/l|mg/l|iu/ml|"
+                        r"mm ?hg|mosm/kg|mm/h|mm/hr|sec|seconds|s)?", re.I))  # "CA 19-9" is no calcium of 19
       for name, words in _LAB_NAMES.items()],
-    ("na", re.compile(r"\b(?:na|sodium)\s*(?:of|is|was|:|=)?\s*(\d{2,3})\b", re.I)),
-    ("k", re.compile(r"\b(?:k|potassium)\s*(?:of|is|was|:|=)?\s*(\d(?:\.\d+)?)\b", re.I)),
+    ("na", re.compile(r"\b(?:na\+?|sodium)\s*(?:of|is|was|are|were|:|=)?\s*(\d{2,3})\b", re.I)),
+    ("k", re.compile(r"\b(?:k\+?|potassium)\s*(?:of|is|was|are|were|:|=)?\s*(\d(?:\.\d+)?)\b", re.I)),
+    ("ph", re.compile(r"\b(?:arterial )?ph\s*(?:of|is|was|are|were|:|=)?\s*(7\.\d\d)\b", re.I)),  # two decimals: blood, not urine
+    *[(name, re.compile(r"\b(?:" + row[0] + r")\s*(?:count)?\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)"
+                        r"(?![-\u2013]\d)(?!\d|[.,]\d)\s*(%|/(?:µ|u|mc|m)l|/mm3|cells/(?:µ|u|m)l)?", re.I)) for name, row in _DIFF.items()],
 ]
 
 
@@ -157,8 +211,20 @@ def _num(s: str) -> float:
     return float(s.replace(",", "."))
 
 
-def _vital_findings(kind: str, m: re.Match) -> tuple[list[tuple[str, str]], float, str]:
-    """(finding id, polarity) pairs implied by one measurement, its value and unit."""
+def _child_limits(age: float | None) -> tuple[float, float, float, float] | None:
+    """(heart rate above, heart rate below, breathing rate above, systolic pressure below) that are
+    abnormal for a child of this age (None: an adult's limits)."""
+    if age is None or age >= 12:
+        return None
+    for top, hr_hi, hr_lo, rr_hi in ((1, 160, 100, 60), (3, 150, 90, 40), (6, 140, 80, 34), (12, 120, 70, 30)):
+        if age < top:
+            return hr_hi, hr_lo, rr_hi, (60 if age < 1 / 12 else 70 + 2 * int(age))
+
+
+def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[list[tuple[str, str]], float, str]:
+    """(finding id, polarity) pairs implied by one measurement, its value and unit (a child's vital
+    signs against a child's ranges)."""
+    child = _child_limits(age)
     g = m.groups()
     if kind == "temp":
         v = _num(g[0])
@@ -175,18 +241,21 @@ def _vital_findings(kind: str, m: re.Match) -> tuple[list[tuple[str, str]], floa
         s, d = int(g[0]), int(g[1])
         if not (50 <= s <= 260 and 20 <= d <= 160 and s > d):
             return [], s, "mmHg"
-        out = [(HTN, "present" if s >= 140 or d >= 90 else "absent")]
-        out.append((HYPOTN, "present" if s < 90 else "absent"))
+        high = s >= 120 or d >= 80 if child else s >= 140 or d >= 90
+        out = [(HTN, "present" if high else "absent")]
+        out.append((HYPOTN, "present" if s < (child[3] if child else 90) else "absent"))
         return out, float(s), "mmHg"
     v = _num(g[0])
     if kind == "hr":
         if not 20 <= v <= 250:
             return [], v, "bpm"
-        return [(TACHY, "present" if v > 100 else "absent"), (BRADY, "present" if v < 50 else "absent")], v, "bpm"
+        hi, lo = child[:2] if child else (100, 60)
+        return [(TACHY, "present" if v > hi else "absent"), (BRADY, "present" if v < lo else "absent")], v, "bpm"
     if kind == "rr":
         if not 4 <= v <= 70:
             return [], v, "/min"
-        return [(TACHYPNEA, "present" if v > 20 else "absent")] + ([(BRADYPNEA, "present")] if v < 10 else []), v, "/min"
+        hi = child[2] if child else 20
+        return [(TACHYPNEA, "present" if v > hi else "absent")] + ([(BRADYPNEA, "present")] if v < 10 else []), v, "/min"
     if kind == "spo2":
         if not 50 <= v <= 100:
             return [], v, "%"
@@ -208,12 +277,11 @@ def _vital_findings(kind: str, m: re.Match) -> tuple[list[tuple[str, str]], floa
     if kind in _LABS:
         _, lo, below, hi, above = _LABS[kind]
         unit = (g[1] or "").lower() if len(g) > 1 else ""
-        if kind == "calcium" and unit.startswith("mmol"):
-            v4 = v * 4.0
-        elif kind == "creatinine" and v > 30:  # µmol/L
+        if kind == "pt" and "prothrombin" not in m.group().lower() and not unit.startswith("s"):
+            return [], v, unit  # a bare "pt" with no seconds may be the patient ("pt is 45")
+        v4 = v * _SI.get((kind, unit), 1.0)
+        if kind == "creatinine" and v > 30:  # µmol/L
             v4 = v / 88.4
-        else:
-            v4 = v
         out = []
         if below and lo is not None and v4 < lo:
             out.append((below, "present"))
@@ -222,6 +290,20 @@ def _vital_findings(kind: str, m: re.Match) -> tuple[list[tuple[str, str]], floa
         if not out:
             out = [(f, "absent") for f in (below, above) if f]
         return out, v, unit or ""
+    if kind == "ph":
+        return [(ACIDOSIS, "present" if v < 7.35 else "absent"), (ALKALOSIS, "present" if v > 7.45 else "absent")], v, ""
+    if kind in _DIFF:
+        _, pct_hi, abs_lo, abs_hi, low, high = _DIFF[kind]
+        unit = (g[1] or "").lower()
+        if unit == "%" or (not unit and 1 <= v <= 100 and "count" not in m.group().lower()):
+            if v > 100:
+                return [], v, "%"
+            return [(high, "present" if v > pct_hi else "absent")], v, "%"
+        cells = v * 1000 if v < 50 else v  # 10^9/L or /µL
+        out = [(high, "present" if cells > abs_hi else "absent")]
+        if low and abs_lo is not None:
+            out.append((low, "present" if cells < abs_lo else "absent"))
+        return out, v, "/µL"
     if kind == "wbc":
         k = v / 1000 if v >= 300 else v
         out = [(LEUKOCYTOSIS, "present" if k > 11 else "absent")]
@@ -243,6 +325,17 @@ def _vital_findings(kind: str, m: re.Match) -> tuple[list[tuple[str, str]], floa
         return [(HYPOKALEMIA, "present" if v < 3.5 else "absent"),
                 (HYPERKALEMIA, "present" if v > 5.2 else "absent")], v, "mmol/L"
     return [], v, ""
+
+
+def _in_other_fluid(text: str, at: int) -> bool:
+    """Whether a lab value at ``at`` belongs to urine, CSF or another fluid: the last fluid word of its
+    sentence (or of the lab panel's lines above it) comes after the last word naming blood."""
+    head = re.split(r"[.;?!]\s", text[:at])[-1]
+    fluid = [m.end() for m in _FLUID.finditer(head)]
+    if not fluid:
+        return False
+    blood = [m.end() for m in _BLOOD.finditer(head)]
+    return not blood or fluid[-1] > blood[-1]
 
 
 class Extractor:
@@ -290,7 +383,7 @@ class Extractor:
 
     # -- misspellings
     def correct(self, tok: str) -> str:
-        if len(tok) < 6 or tok in self.ix.vocab or tok.isdigit() or tok in self._real:
+        if len(tok) < 6 or tok in self.ix.vocab or tok.isdigit() or tok in self._real or tok in _NUMBER_WORDS:
             return tok
         if tok in self._fix:
             return self._fix[tok] or tok
@@ -376,6 +469,10 @@ class Extractor:
             j = 0
             while j < len(rest) and rest[j] in _SKIP:
                 j += 1
+            if j < len(rest) and rest[j] in _NEGATED_VERBS:  # "does not report any recent trauma"
+                j += 1
+                while j < len(rest) and rest[j] in _SKIP:
+                    j += 1
             if any(w in _TERMINATORS for w in rest[j:]):
                 return False
             if e < len(before) and "," in text[raw[lo + e - 1].end():raw[start].start()]:
@@ -400,16 +497,23 @@ class Extractor:
             j += 1
         if any(tuple(after[j:j + len(p)]) == p for p in _NEG_POST_T) and after[j + 1:j + 2] != ["for"]:
             return "absent"
+        if end < len(raw) and re.match(r"\s*[:=]\s*(?:negative|absent|none|not detected|non-?reactive)\b",
+                                       text[raw[end - 1].end():], re.I):  # "HBsAg: Negative"
+            return "absent"
         return "present"
 
-    def vitals(self, text: str) -> list[Concept]:
+    def vitals(self, text: str, age: float | None = None) -> list[Concept]:
         out: list[Concept] = []
         taken: list[tuple[int, int]] = []
         for kind, rx in _VITALS:
             for m in rx.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
-                pairs, value, unit = _vital_findings(kind, m)
+                if kind not in _VITAL_KINDS and _in_other_fluid(text, m.start()):
+                    continue
+                if kind == "hr" and re.search(r"\b(?:fetal|fetus|foetal|fhr)\b[^.;\n]{0,20}$", text[:m.start()], re.I):
+                    continue  # the fetus's heart rate, not the mother's
+                pairs, value, unit = _vital_findings(kind, m, age)
                 if not pairs:
                     continue
                 taken.append(m.span())
@@ -419,9 +523,10 @@ class Extractor:
                                            span=m.span(), text=m.group(), value=value, unit=unit))
         return out
 
-    def extract(self, text: str, loose: bool = False) -> list[Concept]:
-        """The findings stated in text; ``loose`` adds the looser matches (for written case reports)."""
-        measured = self.vitals(text)
+    def extract(self, text: str, loose: bool = False, age: float | None = None) -> list[Concept]:
+        """The findings stated in text; ``loose`` adds the looser matches (for written case reports);
+        ``age`` (years) sets the vital-sign ranges."""
+        measured = self.vitals(text, age)
         spans = [c.span for c in measured]
         toks = tokens(text)
         raw = list(_RAW.finditer(text))
