@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 
 from meddiag.knowledge.umls_graph.index import Index
+from meddiag.knowledge.umls_graph.lay import NEUTRAL
 from meddiag.knowledge.umls_graph.loose import NEGATING, LooseIndex, canon
 from meddiag.knowledge.umls_graph.text import STOP, edit_distance, tokens
 from meddiag.schema import Concept
@@ -31,7 +32,8 @@ _NEG_PRE = [
     "isn't", "wasn't", "aren't", "cannot", "no sign of", "no evidence of", "rule out", "ruled out", "non",
     "nothing like", "not had", "no longer", "no more", "hasnt", "havent", "didnt", "doesnt", "dont", "neither",
 ]
-_NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone"]
+_NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone", "within normal limits",
+             "unremarkable", "normal", "wnl", "not detected", "nonreactive", "non reactive"]
 _UNCERTAIN = [
     "not sure if", "not sure whether", "not sure", "unsure", "maybe", "might", "might have", "possibly",
     "suspecting", "suspects", "suspect",
@@ -535,7 +537,7 @@ class Extractor:
         exact = self._matches(toks, text)
         family = [m.span() for m in _FAMILY.finditer(text)]
         for fid, a, b in exact + (self._loose_matches(text, toks, exact) if loose else []):
-            if fid in _IGNORE:
+            if fid == NEUTRAL or fid in _IGNORE:
                 continue
             s, e = toks[a][1], toks[b - 1][2]
             if any(s < se and ss < e for ss, se in spans):

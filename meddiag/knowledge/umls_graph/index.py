@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from meddiag.knowledge.umls_graph.lay import CLINICAL_PHRASES, LAY_PHRASES
+from meddiag.knowledge.umls_graph.lay import CLINICAL_PHRASES, LAY_PHRASES, NEUTRAL, NEUTRAL_PHRASES
 from meddiag.knowledge.umls_graph.text import key, name_key
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ _GENERIC = frozenset("abnormality abnormal disease disorder syndrome normal incr
                      "finding symptom sign problem history left right severe mild".split())
 # single words too ambiguous to stand for a finding on their own ("fit and well", "thin plaques",
 # "yellow scale", "runs 50 miles a week"); phrases containing them still match
-_AMBIGUOUS = frozenset("fit run thin nail sick yellow".split())
+_AMBIGUOUS = frozenset("fit run thin nail sick yellow club mouth edge jerk self hypersensitivity".split())
 _HEAD_NOUNS = frozenset("pain ache swell swelling rash bleed bleeding itch discharge tenderness weakness "
                         "numbness stiffness cramp lump".split())
 _REVERSIBLE = frozenset(key(" ".join(_HEAD_NOUNS)))
@@ -173,6 +173,8 @@ def _lexicon(g: nx.DiGraph, fids: list[str], degree: dict[str, int]) -> dict[str
             offer(s, fid, 1 if curated else 3, curated)
         for s in (*LAY_PHRASES.get(fid, ()), *CLINICAL_PHRASES.get(fid, ()), *data.get("phrases", ())):
             offer(s, fid, 1, True)
+    for s in NEUTRAL_PHRASES:  # before any finding that shares their words
+        best[key(s)] = ((-1, 0), NEUTRAL)
     return {" ".join(k): v[1] for k, v in best.items()}
 
 

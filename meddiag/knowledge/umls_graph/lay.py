@@ -192,3 +192,22 @@ CLINICAL_PHRASES: dict[str, list[str]] = {
     "HP:0000713": ["agitated", "psychomotor agitation"],
     "HP:0000718": ["combative", "violent outbursts", "physically aggressive"],
 }
+
+# Wordings that name no finding although a word in them would ("ankle jerk" is a reflex, not a myoclonic
+# jerk; "sweat chloride" is a test, not sweating; "alcoholic drinks" says nothing of how much): the
+# extractor matches them like any phrase, so their words are used up, and reads them as nothing.
+NEUTRAL = "neutral"
+NEUTRAL_PHRASES = [
+    "ankle jerk", "ankle jerks", "knee jerk", "knee jerks", "jaw jerk", "ankle-jerk reflex", "knee-jerk reflex",
+    "sweat chloride", "sweat chloride test", "sweat test", "sweat testing",
+    "alcoholic drinks", "alcoholic drink", "alcoholic beverages", "alcoholic beverage", "social drinker",
+    "drinks socially", "drinks alcohol socially", "drinks alcohol occasionally", "drinks occasionally",
+    "occasional alcohol", "occasional alcohol use", "drinks alcohol moderately", "moderate alcohol use",
+    "drinks alcohol on weekends", "drinks on weekends", "glass of wine with dinner",
+    "irritable bowel syndrome", "irritable bowel",
+    "over the counter", "over-the-counter",
+    "hypersensitivity reaction", "drug hypersensitivity", "type i hypersensitivity", "type iv hypersensitivity",
+    "during this period", "during that period", "during this time", "self-limiting", "self-limited",
+    "hepatitis b vaccine", "hepatitis b vaccination", "vaccinated against hepatitis",
+]
+

@@ -37,7 +37,8 @@ class Profiles:
         for f, label in enumerate(ix.f_label):
             f_words[f] |= {vocab.setdefault(w, len(vocab)) for w in _words(" ".join(t for t, _, _ in tokens(label)))}
         for phrase, fid in ix.lexicon.items():
-            f_words[ix.finding_pos[fid]] |= {vocab.setdefault(w, len(vocab)) for w in _words(phrase)}
+            if fid in ix.finding_pos:  # not a neutral wording
+                f_words[ix.finding_pos[fid]] |= {vocab.setdefault(w, len(vocab)) for w in _words(phrase)}
         d = ix.direct
         n_dis = np.diff(d.ptr)
         n_wrd = np.array([len(w) for w in f_words])
