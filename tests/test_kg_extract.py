@@ -150,6 +150,13 @@ def test_vitals_and_labs(kg, text, expect):
     ("Ferritin 8 ng/mL", {"Decreased circulating ferritin concentration": "present"}),
     ("pH 7.21, PaCO2 25 mm Hg", {"Acidosis": "present", "Hypocapnia": "present"}),
     ("Serum:\nGlucose 40 mg/dL\nUrine:\nGlucose 0 mg/dL", {"Hypoglycemia": "present"}),
+    ("Aspartate aminotransferase (AST): 247 U/L", {"Elevated circulating hepatic transaminase concentration": "present"}),
+    ("Direct bilirubin 2.1 mg/dL, total bilirubin 0.9 mg/dL",
+     {"Conjugated hyperbilirubinemia": "present", "Hyperbilirubinemia": "absent"}),
+    ("BMI is 36 kg/m2", {"Obesity": "present"}),
+    ("CRP 45 mg/L", {"Elevated circulating C-reactive protein concentration": "present"}),
+    ("Hemoglobin level of 7.1 g/dL. WBC count of 12,500.", {"Anemia": "present", "Leukocytosis": "present"}),
+    ("Oxygen saturation was initially 81% on room air.", {"Hypoxemia": "present"}),
 ])
 def test_lab_panels(graph, text, expect):
     """Lab values as exam questions tabulate them, read against the full graph's terms."""
@@ -236,3 +243,14 @@ def test_curated_phrases_name_hpo_terms(kg):
 
 def test_a_word_that_states_an_absence(kg):
     assert found(kg, "She is afebrile with a cough.") == {"Fever": "absent", "Cough": "present"}
+
+
+def test_a_childs_case_has_no_pregnancy_of_its_own(graph):
+    from meddiag.knowledge.umls_graph.commands import _OWN_PREGNANCY, case_from_text
+
+    baby = case_from_text(graph, "A 3-day-old girl was born at 39 weeks' gestation after an uncomplicated pregnancy. "
+                                 "She is jaundiced.")
+    assert "local:pregnancy" not in baby.findings and baby.findings["HP:0000952"].status == "present"
+    mother = case_from_text(graph, "A 25-year-old woman comes for a visit; her pregnancy has been uncomplicated.")
+    assert mother.findings["local:pregnancy"].status == "present"
+    assert all(i in graph.index.finding_pos for i in _OWN_PREGNANCY)

@@ -16,10 +16,17 @@ from meddiag.schema import CaseState, Finding
 _STATUS = {"present": "present", "absent": "absent", "uncertain": "unknown"}
 
 
+_OWN_PREGNANCY = frozenset(("local:pregnancy", "local:early_pregnancy", "local:late_pregnancy", "local:gestation_42_weeks",
+                            "local:missed_period", "local:positive_pregnancy_test"))
+
+
 def case_from_text(kg, text: str) -> CaseState:
     """A case state holding the demographics and findings stated in a written case (loose matching)."""
     state = CaseState(demographics=kg.demographics(text), chief_complaint=text[:200], narrative=text)
-    for c in kg.extract(text, loose=True, age=state.demographics.age):
+    age = state.demographics.age
+    for c in kg.extract(text, loose=True, age=age):
+        if age is not None and age < 10 and c.id in _OWN_PREGNANCY:
+            continue  # a child's case mentions the mother's pregnancy, never the child's own
         had = state.findings.get(c.id)
         if had is not None and had.status == "present" and c.polarity != "present":
             continue  # "history of hypertension ... BP 118/76": the stated finding stands

@@ -53,7 +53,8 @@ _SKIP = frozenset(  # words that may sit between a trigger and its concept ("don
 _SENTENCE = re.compile(r"[.;:?!\n]")
 _PUNCT = re.compile(r"[,.;:?!()\n]")
 _LIST_END = frozenset(("or", "nor", "and"))
-_POST_GAP = frozenset("test tests result results screen screening culture cultures study studies level levels came "
+_POST_GAP = frozenset("notably conspicuously completely entirely also "
+                      "test tests result results screen screening culture cultures study studies level levels came "
                       "back was is were are been antibody antibodies antigen serology titer titers titre assay panel "
                       "stain staining smear pcr swab".split())
 # verbs a negation governs rather than ends at ("does not report any trauma", "did not notice blood")
@@ -104,14 +105,19 @@ _RAW = re.compile(r"[a-z0-9]+(?:'[a-z]+)?", re.IGNORECASE)
 _LABS: dict[str, tuple[str, float | None, str | None, float | None, str | None]] = {
     "lipase": (r"lipase", None, None, 180, "HP:0032932"),
     "amylase": (r"amylase", None, None, 150, "HP:0410288"),
-    "creatinine": (r"(?:serum )?creatinine|\bcr", None, None, 1.4, "HP:0003259"),
+    "creatinine": (r"(?:serum )?creatinine|\bcr", None, None, 1.3, "HP:0003259"),
     "bun": (r"bun|blood urea nitrogen|urea nitrogen", None, None, 25, "HP:0003138"),
     "retic": (r"reticulocytes?(?: count)?|retic(?:ulocyte)? count", 0.6, "HP:0001896", 2.5, "HP:0001923"),
     "mcv": (r"mcv|mean corpuscular volume", 79.5, "HP:0025066", 100.5, "HP:0005518"),
     "hct": (r"hematocrit|haematocrit|hct", None, None, 54, "HP:0001901"),
     "calcium": (r"(?:serum )?calcium|ca2\+|ca", 8.3, "HP:0002901", 10.6, "HP:0003072"),
-    "alt": (r"alt|ast|alanine aminotransferase|aspartate aminotransferase", None, None, 60, "HP:0002910"),
-    "bili": (r"(?:total )?bilirubin", None, None, 1.4, "HP:0002904"),
+    "alt": (r"alt|ast|sgot|sgpt|alanine aminotransferase|aspartate aminotransferase|alanine transaminase|"
+            r"aspartate transaminase", None, None, 50, "HP:0002910"),
+    "bili": (r"(?<!direct )(?<!indirect )(?<!conjugated )(?<!unconjugated )(?:total )?bilirubin", None, None, 1.4,
+             "HP:0002904"),
+    "dbili": (r"(?:direct|conjugated) bilirubin", None, None, 0.4, "HP:0002908"),
+    "crp": (r"crp|c-reactive protein", None, None, 10, "HP:0011227"),  # mg/L
+    "bmi": (r"bmi|body mass index", 18.5, "HP:0004325", 30, "HP:0001513"),
     "alp": (r"alkaline phosphatase|alk phos|alp", None, None, 150, "HP:0003155"),
     "ck": (r"creatine kinase|cpk|ck", None, None, 400, "HP:0003236"),
     "tsh": (r"tsh|thyroid[- ]stimulating hormone", 0.3, "HP:0031098", 5.0, "HP:0002925"),
@@ -177,15 +183,18 @@ _VITALS = [
     ("rr", re.compile(r"\b(?:rr|resp(?:iratory)? rate|respirations?)\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,2})\b", re.I)),
     ("rr", re.compile(r"\b(\d{1,2})\s*(?:breaths? (?:per|a|/) ?min(?:ute)?)", re.I)),
     ("spo2", re.compile(r"\b(?:spo2|sp02|sao2|o2 sat(?:uration)?s?|sats?|oxygen sat(?:uration)?s?|pulse ox(?:imetry)?)"
-                        r"(?:\s+on\s+(?:room air|ra))?\s*(?:of|is|was|are|were|:|=)?\s*(\d{2,3})\s*%?", re.I)),
+                        r"(?:\s+on\s+(?:room air|ra))?\s*(?:of|is|was|are|were|:|=)?\s*(?:initially\s+|now\s+|only\s+)?(\d{2,3})\s*%?",
+                        re.I)),
     ("glucose", re.compile(r"\b(?:blood )?(?:glucose|sugar|bg|bsl)\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM
                            + r"\s*(mg/dl|mmol/l|mmol)?", re.I)),
-    ("hb", re.compile(r"\b(?:hb|hgb|ha?emoglobin)\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM + r"\s*(g/dl|g/l)?", re.I)),
-    ("wbc", re.compile(r"\b(?:wbc|white (?:blood )?(?:cell )?count|white cells?|leukocytes?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*"
+    ("hb", re.compile(r"\b(?:hb|hgb|ha?emoglobin)(?:\s+(?:level|concentration))?\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM
+                      + r"\s*(g/dl|g/l)?", re.I)),
+    ("wbc", re.compile(r"\b(?:wbc(?: count)?|white (?:blood )?(?:cell )?count|white cells?|leukocytes?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*"
                        r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?!\d|\s*(?:/|per)\s*(?:hpf|high))", re.I)),  # not urine /hpf
     ("plt", re.compile(r"\b(?:plts?|platelets?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)",
                        re.I)),
-    *[(name, re.compile(r"\b(?:" + words + r")\s*(?:level|concentration|count)?\s*(?:of|is|was|are|were|:|=)?\s*"
+    *[(name, re.compile(r"\b(?:" + words + r")(?:\s*\([a-z0-9 -]{1,12}\))?\s*(?:level|concentration|count)?\s*"
+                        r"(?:of|is|was|are|were|:|=)?\s*"
                         r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?![-\u2013]\d)(?!\d|[.,]\d)(?!\s*(?:mg|mcg|g|units?|tablets?)\b(?!/))\s*(%|mg/dl|g/dl|u/l|iu/l|fl|mmol/l|"
                         r"meq/l|µiu/ml|miu/l|mu/l|ng/ml|ng/dl|ng/l|pg/ml|pmol/l|[µu]g/dl|mcg/dl|[µu]mol/l|mg/l|iu/ml|"
                         r"mm ?hg|mosm/kg|mm/h|mm/hr|sec|seconds|s)?", re.I))  # "CA 19-9" is no calcium of 19
