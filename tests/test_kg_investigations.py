@@ -105,3 +105,11 @@ def test_kg_tests_command(graph, capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rc == 0 and len(rows) == 5 and {"id", "name", "value"} <= set(rows[0])
     assert "test:direct_coombs_test" in [r["id"] for r in rows]
+
+
+def test_kg_tests_says_when_the_text_names_no_finding(graph, capsys):
+    from meddiag.cli import main
+
+    rc = main(["kg", "tests", "zzzz qqqq", "--json"])
+    out = capsys.readouterr()
+    assert rc == 0 and json.loads(out.out) == [] and "no finding recognised" in out.err

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from meddiag.schema import CaseState, Finding
 
@@ -98,7 +99,11 @@ def cmd_ask(args) -> int:
 
 def cmd_tests(args) -> int:
     kg = _graph(args)
-    tests = kg.suggest_tests(case_from_text(kg, _text(args)), top=args.top)
+    state = case_from_text(kg, _text(args))
+    tests = kg.suggest_tests(state, top=args.top) if state.findings else []
+    if not state.findings:
+        print("no finding recognised in the text, so no test to suggest: describe symptoms, signs or results",
+              file=sys.stderr)
     if args.json:
         print(json.dumps([{"id": i, "name": n, "value": v} for i, n, v in tests]))
         return 0
