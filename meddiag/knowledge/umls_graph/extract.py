@@ -72,11 +72,14 @@ _VITAL_KINDS = frozenset(("temp", "bp", "hr", "rr", "spo2"))
 # Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
 # words say so ("family history of colon cancer" is a finding of its own).
 _KIN = (r"(?:father|mother|dad|mom|mum|brother|sister|siblings?|parents?|uncle|aunt|grand(?:father|mother|parents?)|"
-        r"cousin|son|daughter|twin|relatives?|family members?)")
+        r"cousin|son|daughter|twin|relatives?|family members?|husband|wife|spouse|partner)")
 _FAMILY = re.compile(
     r"\bfamily (?:medical )?history\b[^.;]*"
-    rf"|\b(?:his|her|their|patient's|the patient's)\s+(?:\w+\s+)?{_KIN}\s+(?:was diagnosed with|died|has a history of|"
-    r"had a history of|suffers? from|suffered from|(?:has|had|have)(?!\s+(?:been|noticed|observed|seen|brought|reported|"
+    rf"|\b(?:his|her|their|patient's|the patient's)\s+(?:\w+\s+)?{_KIN}"
+    rf"(?:\s*(?:,|and|as well as)\s*(?:(?:his|her|their|maternal|paternal|older|younger)\s+)*{_KIN})*"
+    r"\s+(?:(?:also|too|both|all)\s+)?(?:was diagnosed with|were diagnosed with|died|has a history of|"
+    r"had a history of|have a history of|suffers? from|suffered from|developed|is known for|is known to have|"
+    r"(?:has|had|have)(?!\s+(?:been|noticed|observed|seen|brought|reported|"
     r"said|told|taken|given|tried|to|not|no)\b))[^.;]*"
     rf"|[^.;,]*\bin\s+(?:his|her|their|a|the patient's)\s+(?:\w+\s+)?{_KIN}\b"
     r"|[^.;,]*\bruns in (?:the|his|her|their) family\b",
