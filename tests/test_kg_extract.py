@@ -254,3 +254,14 @@ def test_a_childs_case_has_no_pregnancy_of_its_own(graph):
     mother = case_from_text(graph, "A 25-year-old woman comes for a visit; her pregnancy has been uncomplicated.")
     assert mother.findings["local:pregnancy"].status == "present"
     assert all(i in graph.index.finding_pos for i in _OWN_PREGNANCY)
+
+
+@pytest.mark.parametrize("text,own,label", [
+    ("The patient's mother and sister have hypothyroidism.", "She has hypothyroidism.", "Hypothyroidism"),
+    ("His mother and maternal grandfather have cirrhosis.", "He has cirrhosis.", "Cirrhosis"),
+    ("Her mother also has a history of frequent nosebleeds.", "She has frequent nosebleeds.", "Epistaxis"),
+    ("His father is known for hand and back arthritis.", "He has arthritis.", "Arthritis"),
+])
+def test_relatives_conditions_are_not_the_patients(graph, text, own, label):
+    assert label not in {c.label for c in graph.extract(text, loose=True)}
+    assert label in {c.label for c in graph.extract(own, loose=True)}
