@@ -8,7 +8,8 @@ pruritic/itchy, inguinal/groin) — and counts as found when all its words occur
 one sentence within a short window. Each phrase is indexed under its rarest word, so a
 sentence only tests the phrases that can possibly match. Only findings that some
 disease is annotated with take part (a term no disease uses cannot change a ranking), and
-no phrase that states an absence ("without scale", "no pulse": exact matches only).
+no phrase that states an absence ("without scale", "no pulse"), holds a number ("MMSE of 30") or
+is only time words ("past several years"): exact matches only.
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ _NOISE = frozenset("with and or of the in on to by for at as both bilateral area
 # a phrase that says what is absent ("angioedema without urticaria", "no pulse") must match exactly:
 # read as a bag of words it would fire on the opposite text
 NEGATING = frozenset("without no not non negative absent never nor lack lacking free denies".split())
+# a phrase made only of these ("past few years", "several months") is a duration: exact matches only
+_TIME = frozenset("past last few several couple recent recently year month week day hour minute ago since for over "
+                  "more than less about nearly almost long longstanding history one two three four five six seven "
+                  "eight nine ten twelve".split())
 
 
 def canon(tok: str) -> str:
@@ -69,8 +74,10 @@ class LooseIndex:
     def __init__(self, lexicon: dict[str, str], active: set[str], max_words: int = 5):
         sets: dict[frozenset[str], str] = {}
         for phrase, fid in lexicon.items():
-            if fid not in active or NEGATING.intersection(phrase.split()):
-                continue
+            toks = phrase.split()
+            if fid not in active or NEGATING.intersection(toks) or any(c.isdigit() for c in phrase) \
+                    or set(toks) <= _TIME:
+                continue  # numbers and time words read as a bag would match any date or dose
             words = frozenset(canon(t) for t in phrase.split() if t not in _NOISE)
             if 2 <= len(words) <= max_words and words not in sets:
                 sets[words] = fid
