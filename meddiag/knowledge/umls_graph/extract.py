@@ -61,8 +61,9 @@ _POST_GAP = frozenset("notably conspicuously completely entirely also "
 _NEGATED_VERBS = frozenset("report reports reported complain complains complained endorse endorses endorsed notice "
                            "noticed recall recalls mention mentions mentioned describe describes experience "
                            "experienced show shows showed reveal reveals revealed".split())
-_NUMBER_WORDS = frozenset("twenty thirty forty fifty sixty seventy eighty ninety hundred thousand eleven twelve "
-                          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split())
+# real words one edit from a vocabulary word, never "corrected" ("thirty" is not thirsty, "incubated" not intubated)
+_KEEP_WORDS = frozenset("twenty thirty forty fifty sixty seventy eighty ninety hundred thousand eleven twelve "
+                          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen incubated incubation".split())
 # a lab measured in another body fluid than blood ("CSF glucose 20", "Urine: ... Glucose 0 mg/dL")
 _FLUID = re.compile(r"\b(?:csf|cerebrospinal|spinal fluid|lumbar puncture|pleural|synovial|ascitic|peritoneal|"
                     r"urine|urinary|urinalysis|stool|fecal|faecal|aspirate|amniotic|sweat|joint fluid)\b", re.I)
@@ -397,7 +398,7 @@ class Extractor:
 
     # -- misspellings
     def correct(self, tok: str) -> str:
-        if len(tok) < 6 or tok in self.ix.vocab or tok.isdigit() or tok in self._real or tok in _NUMBER_WORDS:
+        if len(tok) < 6 or tok in self.ix.vocab or tok.isdigit() or tok in self._real or tok in _KEEP_WORDS:
             return tok
         if tok in self._fix:
             return self._fix[tok] or tok

@@ -209,5 +209,6 @@ NEUTRAL_PHRASES = [
     "hypersensitivity reaction", "drug hypersensitivity", "type i hypersensitivity", "type iv hypersensitivity",
     "during this period", "during that period", "during this time", "self-limiting", "self-limited",
     "hepatitis b vaccine", "hepatitis b vaccination", "vaccinated against hepatitis",
+    "glasgow coma scale", "glasgow coma score", "coma scale",
 ]
 
