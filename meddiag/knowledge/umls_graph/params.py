@@ -22,12 +22,12 @@ class RankParams(BaseModel):
 
     # log prior probability of each prevalence class (curated), of an HPO disease and of a UMLS-only one
     log_prior: dict[str, float] = {
-        "very_common": -5.704, "common": -5.91, "uncommon": -6.21, "rare": -6.643, "very_rare": -6.997,
+        "very_common": -5.957, "common": -6.06, "uncommon": -6.21, "rare": -6.426, "very_rare": -6.604,
         "hpo": -20.0, "umls": -11.51,
     }
     prior_weight: float = 1.0  # how strongly the prior counts against the likelihood terms
-    leak: float = 0.02  # P(finding | disease) when no source links them
-    child_discount: float = 0.2  # a parent annotation supports the patient's more specific finding at w * this
+    leak: float = 0.03  # P(finding | disease) when no source links them
+    child_discount: float = 0.5  # a parent annotation supports the patient's more specific finding at w * this
     general_base: float = 0.3  # ancestors turning up this often are too general to lend support
     absent_weight: float = 0.75  # multiplier on the term of an absent finding
     present_cap: float = 50.0  # largest log-likelihood ratio one present finding can add
@@ -35,7 +35,7 @@ class RankParams(BaseModel):
     age_out_curated: float = -5.0  # log-odds for an age outside a curated condition's range
     age_out_other: float = -1.2
     text_weight: float = 0.45  # weight of the word-profile score of a written case (profile.py)
-    choice_text_weight: float = 0.5  # mcq: weight of an unnamed choice's words against the likely diseases
+    choice_text_weight: float = 1.0  # mcq: weight of an unnamed choice's words against the likely diseases
     unknown_choice: float = -10.0  # mcq: log-odds (relative to the named choices' mean) of an unnamed choice
 
     def with_(self, **changes) -> "RankParams":
