@@ -35,6 +35,7 @@ GRID: dict[str, list[float]] = {
     "unknown_choice": [-10.0, -8.0, -6.0, -4.0, -3.0, -2.0, -1.0],
     "text_weight": [0.0, 0.3, 0.45, 0.6, 0.8, 1.0],
     "choice_text_weight": [0.0, 0.5, 1.0, 1.5, 2.0],
+    "plan_weight": [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0],
 }
 BASE_LOG_PRIOR = RankParams().log_prior
 

@@ -13,7 +13,7 @@ import pytest
 from meddiag.simulation.case import bundled_scenarios
 
 KEYS = {"scenario", "model", "turns", "differential", "final_diagnosis", "correct", "seconds", "tokens",
-        "suggested_tests"}
+        "suggested_tests", "leading_workup", "leading_treatment"}
 
 
 def meddiag(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -31,6 +31,7 @@ def test_simulate_scripted_json(name):
     assert result["differential"] and all({"name", "icd10", "probability"} <= set(d) for d in result["differential"])
     assert result["turns"] >= 2 and result["tokens"] == 0
     assert isinstance(result["suggested_tests"], list) and len(result["suggested_tests"]) <= 3
+    assert result["leading_workup"] and result["leading_treatment"]  # every scenario's leader is curated
 
 
 def test_simulate_writes_the_encounter_summary(tmp_path):

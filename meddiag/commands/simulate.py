@@ -70,12 +70,14 @@ async def _simulate(args) -> int:
         write_summary(args.summary, consultation.state, finished.differential, consultation.transcript,
                       consultation.flags, tests=tests)
     top = finished.differential.top(10)
+    workup, treatment = graph.plan(top[0].disease_id) if top else ([], [])
     correct = bool(finished.final_diagnosis) and matches(finished.final_diagnosis or "", case.diagnosis, graph)
     if args.json:
         print(json.dumps({
             "scenario": case.id, "model": args.model, "turns": finished.turns,
             "differential": [{"name": h.name, "icd10": h.icd10, "probability": round(h.probability, 4)} for h in top],
             "final_diagnosis": finished.final_diagnosis, "correct": correct, "suggested_tests": tests,
+            "leading_workup": workup, "leading_treatment": treatment,
             "seconds": finished.seconds, "tokens": finished.tokens,
         }))
         return 0
@@ -84,6 +86,9 @@ async def _simulate(args) -> int:
         print(f"  {i}. {h.name} [{h.icd10 or '-'}] p={h.probability:.2f} — {h.reason}", file=out)
     if tests:
         print(f"Investigations to consider: {', '.join(tests)}", file=out)
+    if workup or treatment:
+        print(f"For {top[0].name}: work-up {'; '.join(workup) or '-'}; first-line treatment "
+              f"{'; '.join(treatment) or '-'}", file=out)
     print(f"\nAnswer: {case.diagnosis} — {'matched' if correct else 'not matched'} by the top diagnosis; "
           f"{finished.turns} doctor turns, {finished.tokens} tokens, {finished.seconds:.1f} s ({finished.reason}).", file=out)
     return 0

@@ -95,6 +95,9 @@ def case_states(kg, vignettes: list[Vignette]) -> list:
     return [case_from_text(kg, v.text) for v in vignettes]
 
 
+PLAN_FLOOR = 0.05  # a choice the likely diseases' work-up or treatment covers this much counts log(2) x plan_weight
+
+
 class ChoiceSpec(BaseModel):
     """What the graph makes of one answer choice: the diseases it names, else the findings in it."""
 
@@ -134,12 +137,15 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
     differential. A choice it cannot name scores ``unknown_choice``, plus how much more
     likely the findings named in the choice ("granular casts", "elevated urine VMA") and
     the choice's words (matched to the diseases' word profiles, ``choice_text_weight``)
-    are under the case's posterior than on average — so an unnamed choice is neither
-    automatically last nor automatically first. (Scoring test choices by the value of the
-    investigations they name was tried and lost 4 of 85 tune-half questions: not used.)
+    are under the case's posterior than on average, plus ``plan_weight`` x how much of the
+    choice the likely diseases' work-up or first-line treatment covers (``plans.py``:
+    "Amniocentesis" for Down syndrome) — so an unnamed choice is neither automatically last
+    nor automatically first. (Scoring test choices by the value of the investigations they
+    name was tried and lost 4 of 85 tune-half questions: not used.)
     """
     import numpy as np
 
+    from meddiag.knowledge.umls_graph.plans import plans_of
     from meddiag.knowledge.umls_graph.profile import profiles_of
 
     ix, prm, ranker = kg.index, kg.params, kg._ranker
@@ -165,6 +171,9 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
             lr += prm.choice_text_weight * profiles_of(ix).scores(spec.text)
         if lr.any():
             score += float(np.log(max((post * np.exp(np.minimum(lr, 30))).sum(), 1e-12)))
+        if spec.text and prm.plan_weight:  # "Amniocentesis" for Down syndrome, "Burr hole" for a subdural
+            covered = float((post * plans_of(ix).match(spec.text)).sum())
+            score += prm.plan_weight * float(np.log1p(covered / PLAN_FLOOR))
         out.append(score)
     return out
 

@@ -120,6 +120,14 @@ class KnowledgeGraph:
     def namer(self) -> Namer:
         return Namer(self.index)
 
+    def plan(self, disease_id: str) -> tuple[list[str], list[str]]:
+        """A curated condition's work-up (the investigations that confirm it or come first) and its
+        first-line treatment, as named by its curators; empty lists for other diseases."""
+        d = self.index.disease_pos.get(disease_id)
+        if d is None:
+            return [], []
+        return list(self.index.d_workup[d]), list(self.index.d_treatment[d])
+
     def lookup_investigations(self, name: str) -> list[str]:
         """The investigations a name stands for ("Serum TSH levels" -> the TSH test)."""
         return self.investigations.lookup(name)

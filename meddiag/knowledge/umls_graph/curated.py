@@ -78,6 +78,8 @@ class Condition(_Strict):
     sex: Literal["any", "male", "female"] = "any"
     age: tuple[float, float] = (0, 120)
     xrefs: list[str] = Field(default_factory=list)
+    workup: list[str] = Field(default_factory=list)  # investigations that confirm it, or come first
+    treatment: list[str] = Field(default_factory=list)  # first-line management
     findings: list[FindingRef]
 
     @field_validator("id")
@@ -85,6 +87,13 @@ class Condition(_Strict):
     def _slug(cls, v: str) -> str:
         if not SLUG.match(v):
             raise ValueError(f"condition id {v!r} must be lower_snake_case")
+        return v
+
+    @field_validator("workup", "treatment")
+    @classmethod
+    def _plan(cls, v: list[str]) -> list[str]:
+        if any(not isinstance(x, str) or len(x.strip()) < 2 for x in v):
+            raise ValueError("workup and treatment items must be names of at least 2 characters")
         return v
 
     @field_validator("xrefs")

@@ -63,6 +63,8 @@ class Index:
     d_source: list[str]
     d_synonyms: list[list[str]]
     d_specialty: list[str]
+    d_workup: list[list[str]]  # a curated disease's confirming / first investigations, by name
+    d_treatment: list[list[str]]  # and its first-line management
     d_parents: dict[str, list[str]]  # disease is-a and same-as links: child -> parents
     finding_ids: list[str]
     finding_pos: dict[str, int]
@@ -246,6 +248,7 @@ def compile_index(g: nx.DiGraph) -> Index:
         d_mnm=np.array([bool(n.get("must_not_miss")) for n in nodes]),
         d_hidden=hidden, d_source=[n.get("source", "") for n in nodes],
         d_synonyms=[list(n.get("synonyms") or []) for n in nodes], d_specialty=[n.get("specialty", "") for n in nodes],
+        d_workup=[list(n.get("workup") or []) for n in nodes], d_treatment=[list(n.get("treatment") or []) for n in nodes],
         d_parents=d_parents,
         finding_ids=fids, finding_pos=fpos, f_label=[n["label"] for n in fnodes],
         f_lay=[_lay_label(n) for n in fnodes], f_kind=[n.get("kind", "symptom") for n in fnodes],

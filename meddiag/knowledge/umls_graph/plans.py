@@ -1,0 +1,65 @@
+"""Work-up and first-line treatment of the curated conditions, matched against free text.
+
+A curated condition may name the investigations that confirm it or come first (``workup``:
+"CT pulmonary angiography", "amniocentesis with karyotype") and its first-line management
+(``treatment``: "burr hole evacuation", "ethosuximide"). ``Plans.match(text)`` says, for every
+disease, how much of a short text — an exam choice such as "Amniocentesis" or "CT angiography" —
+its best-matching item covers: the share of the text's content words (weighted by how rare each
+word is among all items, so "serum ... level" counts little) that the item also holds; 0 when
+none. Multiple-choice scoring uses it for choices the graph cannot name as a disease.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+import numpy as np
+
+from meddiag.knowledge.umls_graph.index import Index
+from meddiag.knowledge.umls_graph.text import key
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(key(text.replace("(", " ").replace(")", " ")))
+
+
+class Plans:
+    """Every curated disease's work-up and treatment items as word sets, with an inverted index."""
+
+    def __init__(self, ix: Index):
+        self.n = len(ix.disease_ids)
+        self.items: list[tuple[int, frozenset[str]]] = []
+        for d, (workup, treatment) in enumerate(zip(ix.d_workup, ix.d_treatment)):
+            self.items += [(d, ws) for ws in map(_words, [*workup, *treatment]) if ws]
+        df = Counter(w for _, ws in self.items for w in ws)
+        self.idf = {w: math.log(1 + len(self.items) / c) for w, c in df.items()}
+        self.by_word: dict[str, list[int]] = defaultdict(list)
+        for i, (_, ws) in enumerate(self.items):
+            for w in ws:
+                self.by_word[w].append(i)
+
+    def match(self, text: str) -> np.ndarray:
+        """Per disease, the weighted share of ``text``'s words found in its best item (0..1)."""
+        out = np.zeros(self.n)
+        words = _words(text)
+        weight = {w: self.idf.get(w, math.log(1 + len(self.items))) for w in words}
+        total = sum(weight.values())
+        if not total:
+            return out
+        for i in {i for w in words for i in self.by_word.get(w, ())}:
+            d, ws = self.items[i]
+            out[d] = max(out[d], sum(weight[w] for w in words & ws) / total)
+        return out
+
+    @property
+    def empty(self) -> bool:
+        return not self.items
+
+
+def plans_of(ix: Index) -> Plans:
+    """The index's plans, kept with it (built on first use)."""
+    built = ix.__dict__.get("_plans")
+    if built is None:
+        built = ix.__dict__["_plans"] = Plans(ix)
+    return built

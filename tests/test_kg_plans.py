@@ -1,0 +1,61 @@
+"""Work-up and first-line treatment of curated conditions (`plans.py`): the data, the matching of a
+choice's words, and multiple-choice scoring of choices that name a test or a treatment."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from meddiag.knowledge.umls_graph import curated
+from meddiag.knowledge.umls_graph.commands import case_from_text
+from meddiag.knowledge.umls_graph.plans import plans_of
+from meddiag.simulation.vignettes import choice_scores, question_specs
+
+SUBDURAL = ("A 78-year-old man on warfarin is brought in by his daughter because of 3 weeks of worsening "
+            "confusion and headache after a fall. He is drowsy. CT of the head shows a crescent-shaped "
+            "hypodense collection over the left hemisphere.")
+
+
+def test_every_curated_condition_names_its_workup_and_treatment():
+    files = [curated.load_file(p) for p in curated.data_files(curated.DATA_DIR)]
+    missing = [c.id for f in files for c in f.conditions if not (c.workup and c.treatment)]
+    assert not missing, f"{len(missing)} conditions without work-up or treatment: {missing[:10]}"
+
+
+def test_plan_items_must_be_names(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("specialty: x\nconditions:\n  - id: x\n    name: X\n    icd10: R50.9\n    workup: ['']\n"
+                   "    findings: [{id: HP:0001945, w: 0.5}]\n", encoding="utf-8")
+    with pytest.raises(curated.CurationError, match="workup and treatment items"):
+        curated.load_file(bad)
+
+
+@pytest.mark.parametrize("text,disease", [
+    ("Amniocentesis", "curated:down_syndrome"),
+    ("Burr hole", "curated:subdural_hematoma"),
+    ("Ethosuximide", "curated:childhood_absence_epilepsy"),
+    ("Rectal suction biopsy", "curated:hirschsprung_disease"),
+])
+def test_a_choice_is_matched_to_the_conditions_whose_plan_names_it(graph, text, disease):
+    ix = graph.index
+    m = plans_of(ix).match(text)
+    assert m[ix.disease_pos[disease]] == m.max() > 0.9
+    assert (m > 0.5).sum() < 40  # specific words, not every condition
+    assert plans_of(ix).match("zzzz qqqq").max() == 0
+
+
+def test_plan_decides_between_unnamed_choices(graph):
+    choices = ["Burr hole", "Lumbar puncture", "Intravenous acyclovir", "Electroconvulsive therapy"]
+    state = case_from_text(graph, SUBDURAL)
+    specs = question_specs(graph, choices)
+    assert not any(s.ids for s in specs)
+    with_plan = choice_scores(graph.with_params(graph.params.with_(plan_weight=1.0)), state, specs)
+    assert int(np.argmax(with_plan)) == 0
+    without = choice_scores(graph.with_params(graph.params.with_(plan_weight=0.0)), state, specs)
+    assert with_plan[0] - with_plan[1] > without[0] - without[1]
+
+
+def test_kg_plan_api(graph):
+    workup, treatment = graph.plan("curated:subdural_hematoma")
+    assert any("CT" in w for w in workup) and treatment
+    assert graph.plan("no-such-disease") == ([], [])
