@@ -137,3 +137,12 @@ def test_hpo_fixture_is_a_copy_of_real_terms(terms):
     real = hpo.parse_hpoa()
     for did, d in hpo.parse_hpoa(FIXTURES / "hpo" / "phenotype.hpoa").items():
         assert did in real and real[did].name == d.name
+
+
+def test_a_repeated_key_is_refused(tmp_path):
+    twice = tmp_path / "twice.yaml"
+    twice.write_text("specialty: x\nphrases:\n  HP:0001945: [running hot]\n  HP:0001945: [burning up]\n",
+                     encoding="utf-8")
+    with pytest.raises(curated.CurationError, match="duplicate key 'HP:0001945'"):
+        curated.load_file(twice)
+

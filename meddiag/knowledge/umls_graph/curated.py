@@ -25,7 +25,23 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from meddiag.knowledge.umls_graph.paths import hpo_data_dir
 
 DATA_DIR = Path(__file__).parent / "data"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's loader is ~10x faster
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser is ~10x faster
+    """Refuses a mapping that repeats a key (plain YAML silently keeps the last one, so a second
+    `HP:0004372:` line under `phrases:` would drop the first one's wordings)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for k, _ in node.value:
+            name = self.construct_object(k, deep=deep)
+            if name in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {name!r}", k.start_mark)
+            seen.add(name)
+        return super().construct_mapping(node, deep=deep)
+
+
+_LOADER = _Loader
 
 Prior = Literal["very_common", "common", "uncommon", "rare", "very_rare"]
 FindingKind = Literal["symptom", "sign", "test", "risk", "history"]

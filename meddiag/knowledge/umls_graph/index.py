@@ -29,7 +29,7 @@ _GENERIC = frozenset("abnormality abnormal disease disorder syndrome normal incr
                      "finding symptom sign problem history left right severe mild".split())
 # single words too ambiguous to stand for a finding on their own ("fit and well", "thin plaques",
 # "yellow scale", "runs 50 miles a week"); phrases containing them still match
-_AMBIGUOUS = frozenset("fit run thin nail sick yellow club mouth edge jerk self hypersensitivity".split())
+_AMBIGUOUS = frozenset("fit run thin nail sick yellow club mouth edge jerk self hypersensitivity affected order dullness".split())
 _HEAD_NOUNS = frozenset("pain ache swell swelling rash bleed bleeding itch discharge tenderness weakness "
                         "numbness stiffness cramp lump".split())
 _REVERSIBLE = frozenset(key(" ".join(_HEAD_NOUNS)))

@@ -210,5 +210,6 @@ NEUTRAL_PHRASES = [
     "during this period", "during that period", "during this time", "self-limiting", "self-limited",
     "hepatitis b vaccine", "hepatitis b vaccination", "vaccinated against hepatitis",
     "glasgow coma scale", "glasgow coma score", "coma scale",
+    "fall asleep", "falling asleep", "fell asleep", "falls asleep", "small cut", "light touch",
 ]
 
