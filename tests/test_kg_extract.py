@@ -157,6 +157,9 @@ def test_vitals_and_labs(kg, text, expect):
     ("CRP 45 mg/L", {"Elevated circulating C-reactive protein concentration": "present"}),
     ("Hemoglobin level of 7.1 g/dL. WBC count of 12,500.", {"Anemia": "present", "Leukocytosis": "present"}),
     ("Oxygen saturation was initially 81% on room air.", {"Hypoxemia": "present"}),
+    ("a serum ferritin of 300 micrograms/liter (normal range 15-200)",
+     {"Increased circulating ferritin concentration": "present"}),  # the range the text states
+    ("an elevated homocysteine level and a normal methylmalonic acid level", {"Methylmalonic acidemia": None}),
 ])
 def test_lab_panels(graph, text, expect):
     """Lab values as exam questions tabulate them, read against the full graph's terms."""

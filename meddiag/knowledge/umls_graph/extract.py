@@ -31,6 +31,7 @@ _NEG_PRE = [
     "free of", "absence of", "nor", "none", "hasn't", "haven't", "hadn't", "didn't", "doesn't", "don't",
     "isn't", "wasn't", "aren't", "cannot", "no sign of", "no evidence of", "rule out", "ruled out", "non",
     "nothing like", "not had", "no longer", "no more", "hasnt", "havent", "didnt", "doesnt", "dont", "neither",
+    "normal",
 ]
 _NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone", "within normal limits",
              "unremarkable", "normal", "wnl", "not detected", "nonreactive", "non reactive"]
@@ -342,6 +343,24 @@ def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[l
     return [], v, ""
 
 
+# a reference range printed after a value: "ferritin of 300 micrograms/liter (normal range 15-200)"
+_STATED_RANGE = re.compile(r"[^()\n.;]{0,25}\(\s*(?:normal|reference|ref\.?|nl)(?: range)?\s*[:=]?\s*"
+                           r"(\d+(?:\.\d+)?)\s*(?:-|\u2013|to)\s*(\d+(?:\.\d+)?)", re.I)
+
+
+def _against_range(kind: str, value: float, lo: float, hi: float) -> list[tuple[str, str]]:
+    """A lab's findings judged against the range the text states (in the text's own units)."""
+    _, _, below, _, above = _LABS[kind]
+    if not lo < hi:
+        return []
+    out = []
+    if below:
+        out.append((below, "present" if value < lo else "absent"))
+    if above:
+        out.append((above, "present" if value > hi else "absent"))
+    return out
+
+
 def _in_other_fluid(text: str, at: int) -> bool:
     """Whether a lab value at ``at`` belongs to urine, CSF or another fluid: the last fluid word of its
     sentence (or of the lab panel's lines above it) comes after the last word naming blood."""
@@ -387,8 +406,9 @@ class Extractor:
                     words = [canon(self.correct(toks[j][0])) for j in sent]
                     for fid, picks in self.loose.find(words):
                         used = [sent[p] for p in picks]
-                        if any(toks[j][0] in NEGATING for j in range(min(used), max(used) + 1)):
-                            continue
+                        span = range(min(used), max(used) + 1)
+                        if any(toks[j][0] in NEGATING or (toks[j][0] == "normal" and j not in used) for j in span):
+                            continue  # "elevated homocysteine and a normal methylmalonic acid" is no raised MMA
                         if fid not in found and not all(i in covered for i in used):
                             out.append((fid, min(used), max(used) + 1))
                 sent = []
@@ -498,7 +518,9 @@ class Extractor:
         pseudo = {s for s, _ in self._triggers(before, _PSEUDO_T)}
         neg = [(s, e) for s, e in self._triggers(before, _NEG_PRE_T)
                if s not in pseudo and in_scope(e) and not any(us <= s < ue for us, ue in unc)
-               and (before[s:e] != ["non"] or e == len(before))]  # "non-bloody vomiting": vomiting stays
+               and (before[s:e] not in (["non"], ["normal"]) or e == len(before))]  # "non-bloody vomiting":
+        # vomiting stays; "normal" negates only what it touches ("a normal methylmalonic acid level", not
+        # "normal anion gap metabolic acidosis")
         if unc or neg:
             last_unc = max((e for _, e in unc), default=-1)
             last_neg = max((e for _, e in neg), default=-1)
@@ -529,6 +551,8 @@ class Extractor:
                 if kind == "hr" and re.search(r"\b(?:fetal|fetus|foetal|fhr)\b[^.;\n]{0,20}$", text[:m.start()], re.I):
                     continue  # the fetus's heart rate, not the mother's
                 pairs, value, unit = _vital_findings(kind, m, age)
+                if kind in _LABS and (rng := _STATED_RANGE.match(text, m.end())):
+                    pairs = _against_range(kind, value, _num(rng.group(1)), _num(rng.group(2))) or pairs
                 if not pairs:
                     continue
                 taken.append(m.span())
