@@ -196,6 +196,8 @@ def test_vital_concepts_carry_value_and_unit(kg):
     ("She is 28 and 10 weeks pregnant", 28, "female", True),
     ("33 year old lady, not pregnant", 33, "female", False),
     ("Temp 102 F today", None, None, None),
+    ("A 32-year-old man; his vital signs are: T 102.8 F, HR 112 bpm.", 32, "male", None),
+    ("T 98 F. 34 M presents with cough", None, "male", None),
     ("A 37-year-old woman; a urine pregnancy test is negative.", 37, "female", False),
 ])
 def test_demographics(kg, text, age, sex, pregnant):

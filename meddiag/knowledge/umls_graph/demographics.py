@@ -34,7 +34,8 @@ _AGE_WORDS = [
 ]
 _FEMALE = re.compile(r"\b(woman|women|female|girl|lady|mother|mom|mum|wife|daughter|sister|mrs|ms)\b", re.I)
 _MALE = re.compile(r"\b(man|men|male|boy|gentleman|father|dad|husband|son|brother|mr)\b", re.I)
-_SHORT_SEX = re.compile(r"\b(?:\d{1,2}|\d{1,3}\s*(?:yo|y/o))\s*([mf])\b", re.I)
+_SHORT_SEX = re.compile(r"(?<![\d.,])\b(?:\d{1,2}|\d{1,3}\s*(?:yo|y/o))\s*([mf])\b", re.I)
+_TEMP_BEFORE = re.compile(r"(?:\btemp\w*|\bt|°|\bfever(?: of)?)\s*(?:of|is|was|:|=)?\s*$", re.I)
 _PERSON_FEMALE = frozenset("woman women female girl lady".split())
 _PERSON = re.compile(r"\b(woman|women|female|girl|lady|man|men|male|boy|gentleman)\b", re.I)
 _BORN = re.compile(r"\b(?:born|delivered)\b[^.;]*?\bgestation(?:al age)?\b", re.I)
@@ -64,7 +65,9 @@ def demographics(text: str) -> Demographics:
     first = _PERSON.search(text)
     if first:  # "a boy ... his mother": the first person noun is the patient
         fem, mal = first.group(1).lower() in _PERSON_FEMALE, first.group(1).lower() not in _PERSON_FEMALE
-    if short := _SHORT_SEX.search(text):
+    short = next((m for m in _SHORT_SEX.finditer(text)  # "45 F", not a temperature "T 98 F"
+                  if not _TEMP_BEFORE.search(text[max(0, m.start() - 20):m.start()])), None)
+    if short and not first:
         fem, mal = short.group(1).lower() == "f", short.group(1).lower() == "m"
     if fem != mal:
         sex = "female" if fem else "male"
