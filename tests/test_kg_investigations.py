@@ -113,3 +113,16 @@ def test_kg_tests_says_when_the_text_names_no_finding(graph, capsys):
     rc = main(["kg", "tests", "zzzz qqqq", "--json"])
     out = capsys.readouterr()
     assert rc == 0 and json.loads(out.out) == [] and "no finding recognised" in out.err
+
+
+@pytest.mark.parametrize("question,yes", [
+    ("Which of the following is a complication associated with this patient's most likely diagnosis?", True),
+    ("In addition to her primary diagnosis, which of the following is this patient most at risk for developing?", True),
+    ("This patient is at increased risk of which of the following?", True),
+    ("Which of the following is the most likely diagnosis?", False),
+    ("Which treatment should be used in order to prevent any further complications?", False),
+])
+def test_what_asks_for_a_complication(question, yes):
+    from meddiag.simulation.asks import asks_complication
+
+    assert asks_complication("A 40-year-old man has a cough. " + question) is yes

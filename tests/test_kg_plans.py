@@ -26,7 +26,7 @@ def test_plan_items_must_be_names(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("specialty: x\nconditions:\n  - id: x\n    name: X\n    icd10: R50.9\n    workup: ['']\n"
                    "    findings: [{id: HP:0001945, w: 0.5}]\n", encoding="utf-8")
-    with pytest.raises(curated.CurationError, match="workup and treatment items"):
+    with pytest.raises(curated.CurationError, match="workup, treatment and complications items"):
         curated.load_file(bad)
 
 
@@ -59,3 +59,23 @@ def test_kg_plan_api(graph):
     workup, treatment = graph.plan("curated:subdural_hematoma")
     assert any("CT" in w for w in workup) and treatment
     assert graph.plan("no-such-disease") == ([], [])
+
+
+def test_complications_resolve_to_diseases_and_lift_them_when_asked(graph):
+    from meddiag.knowledge.umls_graph.plans import complications_of
+
+    ix = graph.index
+    comps = complications_of(graph)
+    sjogren = ix.disease_pos["curated:sjogren_syndrome"]
+    named = {ix.d_name[d] for d in comps.of[sjogren]}
+    assert any("lymphoma" in n.lower() for n in named), named
+    text = ("A 51-year-old woman has had dry mouth and dry eyes for months, with tender swollen parotid glands. "
+            "Anti-Ro and anti-La antibodies are positive.")
+    state = case_from_text(graph, text)
+    choices = ["Non-Hodgkin lymphoma", "Gastric carcinoma", "Multiple myeloma", "Hepatocellular carcinoma"]
+    specs = question_specs(graph, choices)
+    kg = graph.with_params(graph.params.with_(complication_weight=1.0))
+    asked = choice_scores(kg, state, specs, complication=True)
+    plain = choice_scores(kg, state, specs, complication=False)
+    assert int(np.argmax(asked)) == 0
+    assert asked[0] - max(asked[1:]) > plain[0] - max(plain[1:])

@@ -29,6 +29,19 @@ _FINDING = re.compile(
     r"(would|will|likely to|most likely|be) (show|shows|reveal|demonstrate|be (found|seen|present|observed)))", re.I)
 
 
+_COMPLICATION = re.compile(
+    r"\b(complications?|sequelae?|(?:at|of) (?:an? )?(?:increased |greatest |highest |higher |elevated )?risk (?:of|for)|"
+    r"(?:most )?likely to develop|predispos\w*|will (?:later |subsequently |eventually )?develop|"
+    r"(?:is|are) (?:also )?associated with (?:an? )?(?:increased )?(?:risk|incidence))\b", re.I)
+
+
+def asks_complication(text: str) -> bool:
+    """Whether the question asks what the case leads to or puts the patient at risk of ("Which of the
+    following is a complication of ...", "... most at risk for developing?")."""
+    q = question_of(text)
+    return bool(_COMPLICATION.search(q)) and not _TREATMENT.search(q)
+
+
 def question_of(text: str) -> str:
     """The last sentence of a vignette that asks something ("" when nothing is asked)."""
     parts = [p.strip() for p in re.split(r"(?<=[.?!:])\s+|\n+", text.strip().strip('"')) if p.strip()]

@@ -129,7 +129,7 @@ def question_specs(kg, choices: list[str]) -> list[ChoiceSpec]:
     return specs
 
 
-def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float]:
+def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, complication: bool = False) -> list[float]:
     """How well each answer choice fits the case, on one log-odds scale (higher is better).
 
     A choice the graph names (itself, a family of diseases, or the most specific disease
@@ -141,11 +141,13 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
     choice the likely diseases' work-up or first-line treatment covers (``plans.py``:
     "Amniocentesis" for Down syndrome) — so an unnamed choice is neither automatically last
     nor automatically first. (Scoring test choices by the value of the investigations they
-    name was tried and lost 4 of 85 tune-half questions: not used.)
+    name was tried and lost 4 of 85 tune-half questions: not used.) When the question asks for a
+    ``complication`` (``asks.asks_complication``), a named choice also gains ``complication_weight`` x
+    how much of the posterior lies on diseases that lead to it (``plans.Complications``).
     """
     import numpy as np
 
-    from meddiag.knowledge.umls_graph.plans import plans_of
+    from meddiag.knowledge.umls_graph.plans import complications_of, plans_of
     from meddiag.knowledge.umls_graph.profile import profiles_of
 
     ix, prm, ranker = kg.index, kg.params, kg._ranker
@@ -158,7 +160,14 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
         pos = [ix.disease_pos[i] for i in spec.ids if np.isfinite(s[ix.disease_pos[i]])]
         if pos:
             v = s[pos]
-            out.append(float(v.max() + np.log(np.exp(v - v.max()).sum())) - top)
+            score = float(v.max() + np.log(np.exp(v - v.max()).sum())) - top
+            if complication and prm.complication_weight:
+                if post is None:
+                    z = np.where(finite, np.exp(np.where(finite, s - top, -50.0)), 0.0)
+                    post = z / z.sum()
+                led = complications_of(kg).covered(post, {ix.disease_pos[i] for i in spec.ids})
+                score += prm.complication_weight * float(np.log1p(led / PLAN_FLOOR))
+            out.append(score)
             continue
         score = prm.unknown_choice
         if post is None:
@@ -180,6 +189,8 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None) -> list[float
 
 def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
               specs: list[list[ChoiceSpec]] | None = None) -> dict:
+    from meddiag.simulation.asks import asks_complication
+
     states = states if states is not None else case_states(kg, vignettes)
     specs = specs if specs is not None else [question_specs(kg, v.choices) for v in vignettes]
     right = named = n = 0
@@ -189,7 +200,7 @@ def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
             skipped.append(f"line {v.line}: the answer is not one of the choices")
             continue
         n += 1
-        sc = choice_scores(kg, st, sp)
+        sc = choice_scores(kg, st, sp, complication=asks_complication(v.text))
         best = max(range(4), key=lambda k: (sc[k], -k))
         named += any(x.ids for x in sp)
         right += _same(v.choices[best], v.answer)

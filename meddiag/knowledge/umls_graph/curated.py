@@ -96,6 +96,7 @@ class Condition(_Strict):
     xrefs: list[str] = Field(default_factory=list)
     workup: list[str] = Field(default_factory=list)  # investigations that confirm it, or come first
     treatment: list[str] = Field(default_factory=list)  # first-line management
+    complications: list[str] = Field(default_factory=list)  # diseases it leads to or predisposes to, by name
     findings: list[FindingRef]
 
     @field_validator("id")
@@ -105,11 +106,11 @@ class Condition(_Strict):
             raise ValueError(f"condition id {v!r} must be lower_snake_case")
         return v
 
-    @field_validator("workup", "treatment")
+    @field_validator("workup", "treatment", "complications")
     @classmethod
     def _plan(cls, v: list[str]) -> list[str]:
         if any(not isinstance(x, str) or len(x.strip()) < 2 for x in v):
-            raise ValueError("workup and treatment items must be names of at least 2 characters")
+            raise ValueError("workup, treatment and complications items must be names of at least 2 characters")
         return v
 
     @field_validator("xrefs")

@@ -57,6 +57,33 @@ class Plans:
         return not self.items
 
 
+class Complications:
+    """Each curated disease's complications resolved to diseases of the graph (a name, its family
+    members and its kinds), for questions that ask what a case leads to."""
+
+    def __init__(self, kg):
+        ix = kg.index
+        self.of: dict[int, frozenset[int]] = {}
+        for d, names in enumerate(ix.d_complications):
+            found = {ix.disease_pos[i] for n in names
+                     for i in (kg.lookup_diseases(n, contained=True) + kg.namer.kinds(n)) if i in ix.disease_pos}
+            found.discard(d)
+            if found:
+                self.of[d] = frozenset(found)
+
+    def covered(self, post: np.ndarray, choice: set[int]) -> float:
+        """Posterior mass of the diseases one of whose complications the choice names."""
+        return float(sum(post[d] for d, comps in self.of.items() if comps & choice))
+
+
+def complications_of(kg) -> Complications:
+    """The graph's resolved complications, kept with it (built on first use)."""
+    built = kg.index.__dict__.get("_complications")  # shared by every parameter set of the same graph
+    if built is None:
+        built = kg.index.__dict__["_complications"] = Complications(kg)
+    return built
+
+
 def plans_of(ix: Index) -> Plans:
     """The index's plans, kept with it (built on first use)."""
     built = ix.__dict__.get("_plans")
