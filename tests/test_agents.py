@@ -113,3 +113,16 @@ def test_an_answer_echoing_only_what_is_known_is_no_answer():
     assert _echoes(reply, band)  # shares "headache" with the question...
     assert not _echoes(reply, band, known="Headache")  # ...but the headache is already known
     assert _echoes("It feels like a tight band.", band, known="Headache")
+
+
+def test_time_and_place_words_alone_do_not_answer():
+    from meddiag.agents.kg_reasoner import _echoes
+    from meddiag.schema import Question
+
+    weeks = Question(finding_id="local:late_pregnancy", label="pregnant beyond 20 weeks",
+                     text="How many weeks pregnant are you?")
+    assert not _echoes("My last period was two weeks ago and it was normal.", weeks)
+    ruq = Question(finding_id="local:right_upper_quadrant_pain", label="right upper quadrant pain",
+                   text="Is the pain in the upper right part of your belly, under the ribs?")
+    assert not _echoes("Now the pain has moved down to the lower right side of my tummy.", ruq, known="Abdominal pain")
+    assert _echoes("Yes, it hurts under my ribs.", ruq, known="Abdominal pain")

@@ -41,7 +41,11 @@ _NORMAL = re.compile(r"\b(normal|negative|unremarkable|not (seen|detected|found|
 _NEGATED = re.compile(r"\b(no|not|never|none|nothing|without|haven'?t|hasn'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t)\b", re.I)
 _COMMON = {"have", "been", "with", "your", "that", "this", "there", "what", "when", "does", "feel", "feeling", "about",
            "having", "from", "were", "they", "them", "would", "could", "like", "much", "many", "time", "some", "ever",
-           "recently", "noticed", "problem", "problems", "really", "very", "more", "than", "also", "just", "yours"}
+           "recently", "noticed", "problem", "problems", "really", "very", "more", "than", "also", "just", "yours",
+           # time and place words a reply shares without answering ("How many weeks pregnant are you?" - "My
+           # last period was two weeks ago"; "upper right ...?" - "it moved to the lower right side")
+           "week", "weeks", "day", "days", "month", "months", "year", "years", "ago", "right", "left", "side",
+           "part", "upper", "lower"}
 
 
 def _echoes(answer: str, asked: Question, known: str = "") -> bool:
