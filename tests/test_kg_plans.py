@@ -69,7 +69,7 @@ def test_complications_resolve_to_diseases_and_lift_them_when_asked(graph):
     sjogren = ix.disease_pos["curated:sjogren_syndrome"]
     named = {ix.d_name[d] for d in comps.of[sjogren]}
     assert any("lymphoma" in n.lower() for n in named), named
-    text = ("A 51-year-old woman has had dry mouth and dry eyes for months, with tender swollen parotid glands. "
+    text = ("A 51-year-old woman has had dry mouth and dry eyes for months. Her eyes feel gritty. "
             "Anti-Ro and anti-La antibodies are positive.")
     state = case_from_text(graph, text)
     choices = ["Non-Hodgkin lymphoma", "Gastric carcinoma", "Multiple myeloma", "Hepatocellular carcinoma"]
