@@ -154,25 +154,24 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, complication:
     s = ranker.scores(state) if scores is None else scores
     finite = np.isfinite(s)
     top = float(s[finite].max()) if finite.any() else 0.0
+    z = np.where(finite, np.exp(np.where(finite, s - top, -50.0)), 0.0)
+    post = z / z.sum()
+
+    def lift(weight: float, share: float) -> float:  # a share of the posterior, as log-odds
+        return weight * float(np.log1p(share / PLAN_FLOOR))
+
     out: list[float] = []
-    post = None
     for spec in specs:
         pos = [ix.disease_pos[i] for i in spec.ids if np.isfinite(s[ix.disease_pos[i]])]
         if pos:
             v = s[pos]
             score = float(v.max() + np.log(np.exp(v - v.max()).sum())) - top
             if complication and prm.complication_weight:
-                if post is None:
-                    z = np.where(finite, np.exp(np.where(finite, s - top, -50.0)), 0.0)
-                    post = z / z.sum()
                 led = complications_of(kg).covered(post, {ix.disease_pos[i] for i in spec.ids})
-                score += prm.complication_weight * float(np.log1p(led / PLAN_FLOOR))
+                score += lift(prm.complication_weight, led)
             out.append(score)
             continue
         score = prm.unknown_choice
-        if post is None:
-            z = np.where(finite, np.exp(np.where(finite, s - top, -50.0)), 0.0)
-            post = z / z.sum()
         lr = np.zeros(len(s))
         if spec.findings:
             lr += sum(ranker.terms(ix.finding_pos[f], "present") for f in spec.findings)
@@ -181,8 +180,7 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, complication:
         if lr.any():
             score += float(np.log(max((post * np.exp(np.minimum(lr, 30))).sum(), 1e-12)))
         if spec.text and prm.plan_weight:  # "Amniocentesis" for Down syndrome, "Burr hole" for a subdural
-            covered = float((post * plans_of(ix).match(spec.text)).sum())
-            score += prm.plan_weight * float(np.log1p(covered / PLAN_FLOOR))
+            score += lift(prm.plan_weight, float((post * plans_of(ix).match(spec.text)).sum()))
         out.append(score)
     return out
 

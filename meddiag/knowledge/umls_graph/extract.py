@@ -71,6 +71,8 @@ _FLUID = re.compile(r"\b(?:csf|cerebrospinal|spinal fluid|lumbar puncture|pleura
 _BLOOD = re.compile(r"\b(?:serum|plasma|blood (?:count|gas|tests?|work|studies)|bloodwork|cbc|abg|chemistry|"
                     r"hematolog\w*|haematolog\w*)\b", re.I)
 _VITAL_KINDS = frozenset(("temp", "bp", "hr", "rr", "spo2"))
+_FETAL_BEFORE = re.compile(r"\b(?:fetal|fetus|foetal|fhr)\b[^.;\n]{0,20}$", re.I)
+_COLON_NEGATIVE = re.compile(r"\s*[:=]\s*(?:negative|absent|none|not detected|non-?reactive)\b", re.I)
 # Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
 # words say so ("family history of colon cancer" is a finding of its own).
 _KIN = (r"(?:father|mother|dad|mom|mum|brother|sister|siblings?|parents?|uncle|aunt|grand(?:father|mother|parents?)|"
@@ -534,8 +536,7 @@ class Extractor:
             j += 1
         if any(tuple(after[j:j + len(p)]) == p for p in _NEG_POST_T) and after[j + 1:j + 2] != ["for"]:
             return "absent"
-        if end < len(raw) and re.match(r"\s*[:=]\s*(?:negative|absent|none|not detected|non-?reactive)\b",
-                                       text[raw[end - 1].end():], re.I):  # "HBsAg: Negative"
+        if end < len(raw) and _COLON_NEGATIVE.match(text, raw[end - 1].end()):  # "HBsAg: Negative"
             return "absent"
         return "present"
 
@@ -548,7 +549,7 @@ class Extractor:
                     continue
                 if kind not in _VITAL_KINDS and _in_other_fluid(text, m.start()):
                     continue
-                if kind == "hr" and re.search(r"\b(?:fetal|fetus|foetal|fhr)\b[^.;\n]{0,20}$", text[:m.start()], re.I):
+                if kind == "hr" and _FETAL_BEFORE.search(text[max(0, m.start() - 40):m.start()]):
                     continue  # the fetus's heart rate, not the mother's
                 pairs, value, unit = _vital_findings(kind, m, age)
                 if kind in _LABS and (rng := _STATED_RANGE.match(text, m.end())):

@@ -52,10 +52,6 @@ class Plans:
             out[d] = max(out[d], sum(weight[w] for w in words & ws) / total)
         return out
 
-    @property
-    def empty(self) -> bool:
-        return not self.items
-
 
 class Complications:
     """Each curated disease's complications resolved to diseases of the graph (a name, its family
