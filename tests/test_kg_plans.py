@@ -44,6 +44,19 @@ def test_a_choice_is_matched_to_the_conditions_whose_plan_names_it(graph, text, 
     assert plans_of(ix).match("zzzz qqqq").max() == 0
 
 
+@pytest.mark.parametrize("text,disease", [
+    ("Paroxetine", "curated:generalized_anxiety_disorder"),  # a drug reads as its class: "SSRIs or SNRIs"
+    ("Serum cobalamin level", "curated:vitamin_b12_deficiency"),  # "serum vitamin B12 level"
+    ("Transthoracic echo", "curated:hypertrophic_cardiomyopathy"),  # "echocardiography"
+])
+def test_wordings_of_one_test_and_drug_classes_match(graph, text, disease):
+    ix = graph.index
+    m = plans_of(ix).match(text)
+    assert m[ix.disease_pos[disease]] > 0.9
+    gad = ix.disease_pos["curated:generalized_anxiety_disorder"]
+    assert plans_of(ix).match("Metoprolol")[gad] == 0  # another class's drug does not
+
+
 def test_plan_decides_between_unnamed_choices(graph):
     choices = ["Burr hole", "Lumbar puncture", "Intravenous acyclovir", "Electroconvulsive therapy"]
     state = case_from_text(graph, SUBDURAL)

@@ -6,22 +6,57 @@ A curated condition may name the investigations that confirm it or come first (`
 disease, how much of a short text — an exam choice such as "Amniocentesis" or "CT angiography" —
 its best-matching item covers: the share of the text's content words (weighted by how rare each
 word is among all items, so "serum ... level" counts little) that the item also holds; 0 when
-none. Multiple-choice scoring uses it for choices the graph cannot name as a disease.
+none. Wordings of one test ("echocardiogram", "echo") read alike and a drug also reads as its
+classes ("paroxetine" matches "SSRIs"; ``plan_words.yaml``). Multiple-choice scoring uses it for
+choices the graph cannot name as a disease.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
+import yaml
 
 from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.text import key
 
 
-def _words(text: str) -> frozenset[str]:
+WORDS_FILE = Path(__file__).with_name("plan_words.yaml")
+
+
+@lru_cache(maxsize=1)
+def _vocabulary() -> tuple[re.Pattern, dict[str, str], dict[str, tuple[frozenset[str], ...]]]:
+    """(a pattern of every wording of ``same``, wording -> its group's first wording, drug -> its classes)."""
+    doc = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    first = {w.lower(): group[0].lower() for group in doc["same"] for w in group[1:]}
+    alts = sorted(first, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, alts)) + r")(?![\w-])")
+    classes = {}
+    for drug, names in doc["classes"].items():
+        classes[" ".join(key(drug))] = tuple(_plain_words(pattern, first, n) for n in names)
+    return pattern, first, classes
+
+
+def _plain_words(pattern: re.Pattern, first: dict[str, str], text: str) -> frozenset[str]:
+    text = pattern.sub(lambda m: first[m.group(1)], text.lower())
     return frozenset(key(text.replace("(", " ").replace(")", " ")))
+
+
+def _words(text: str) -> frozenset[str]:
+    pattern, first, _ = _vocabulary()
+    return _plain_words(pattern, first, text)
+
+
+def _with_classes(words: frozenset[str]) -> frozenset[str]:
+    """An item's words and the words of the classes of the drugs it names ("sertraline" -> "ssri")."""
+    classes = _vocabulary()[2]
+    extra = [c for w in words for c in classes.get(w, ())]
+    return words.union(*extra) if extra else words
 
 
 class Plans:
@@ -31,7 +66,7 @@ class Plans:
         self.n = len(ix.disease_ids)
         self.items: list[tuple[int, frozenset[str]]] = []
         for d, (workup, treatment) in enumerate(zip(ix.d_workup, ix.d_treatment)):
-            self.items += [(d, ws) for ws in map(_words, [*workup, *treatment]) if ws]
+            self.items += [(d, _with_classes(ws)) for ws in map(_words, [*workup, *treatment]) if ws]
         df = Counter(w for _, ws in self.items for w in ws)
         self.idf = {w: math.log(1 + len(self.items) / c) for w, c in df.items()}
         self.by_word: dict[str, list[int]] = defaultdict(list)
@@ -47,9 +82,12 @@ class Plans:
         total = sum(weight.values())
         if not total:
             return out
-        for i in {i for w in words for i in self.by_word.get(w, ())}:
+        classes = {w: c for w in words if (c := _vocabulary()[2].get(w))}
+        looked = words.union(*(c for cs in classes.values() for c in cs))
+        for i in {i for w in looked for i in self.by_word.get(w, ())}:
             d, ws = self.items[i]
-            out[d] = max(out[d], sum(weight[w] for w in words & ws) / total)
+            got = sum(weight[w] for w in words if w in ws or any(c <= ws for c in classes.get(w, ())))
+            out[d] = max(out[d], got / total)
         return out
 
 
