@@ -6,7 +6,7 @@ from pathlib import Path
 import yaml
 
 from meddiag.knowledge.umls_graph.commands import case_from_text
-from meddiag.simulation.vignettes import choice_scores, question_specs
+from meddiag.simulation.vignettes import choice_scores, chosen, question_specs
 
 CASES = yaml.safe_load((Path(__file__).parent / "data" / "lookalike_cases.yaml").read_text(encoding="utf-8"))
 
@@ -16,7 +16,7 @@ def test_classic_presentations_pick_their_condition(graph):
     for case in CASES:
         state = case_from_text(graph, case["text"])
         scores = choice_scores(graph, state, question_specs(graph, case["choices"]))
-        best = max(range(len(scores)), key=lambda k: (scores[k], -k))
+        best = chosen(scores)
         if case["choices"][best] != case["answer"]:
             wrong.append(f"{case['answer']} lost to {case['choices'][best]}")
     assert len(CASES) > 2000

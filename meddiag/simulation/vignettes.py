@@ -185,6 +185,11 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, complication:
     return out
 
 
+def chosen(scores: list[float]) -> int:
+    """The choice a set of scores picks: the highest, the first of equals."""
+    return max(range(len(scores)), key=lambda k: (scores[k], -k))
+
+
 def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
               specs: list[list[ChoiceSpec]] | None = None) -> dict:
     from meddiag.simulation.asks import asks_complication
@@ -199,7 +204,7 @@ def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
             continue
         n += 1
         sc = choice_scores(kg, st, sp, complication=asks_complication(v.text))
-        best = max(range(4), key=lambda k: (sc[k], -k))
+        best = chosen(sc)
         named += any(x.ids for x in sp)
         right += _same(v.choices[best], v.answer)
     return {"n": n, "accuracy": round(right / n, 4) if n else 0.0, "choices_named": named, "skipped": skipped}
