@@ -30,6 +30,7 @@ _NEG_PRE = [
     "no", "not", "denies", "denied", "deny", "denying", "without", "never", "never had", "negative for",
     "free of", "absence of", "nor", "none", "hasn't", "haven't", "hadn't", "didn't", "doesn't", "don't",
     "isn't", "wasn't", "aren't", "cannot", "no sign of", "no evidence of", "rule out", "ruled out", "non",
+    "sparing", "spares", "spared",
     "nothing like", "not had", "no longer", "no more", "hasnt", "havent", "didnt", "doesnt", "dont", "neither",
     "normal",
 ]
@@ -40,12 +41,17 @@ _UNCERTAIN = [
     "suspecting", "suspects", "suspect",
     "perhaps", "i think", "think", "probably", "could be", "may have", "i don't know if", "don't know if",
     "not certain", "questionable", "suspected", "possible", "kind of", "sort of", "a bit of",
+    # a belief or a fear is not a finding ("convinced he has colon cancer", "worried that she has MS")
+    "convinced", "convinced that", "believes", "believes that", "insists", "insists that", "fears", "fears that",
+    "terrified", "terrified that", "afraid", "afraid that", "worried that", "concerned that", "scared that",
+    "worried he", "worried she", "worried about having", "fear of having",
 ]
 _PSEUDO = ["no change", "not only", "no increase", "not necessarily", "no further", "not cause"]
 _TERMINATORS = frozenset(
     "but however although though yet except apart aside besides still which who whereas while i he she "
     "they we it there has have had is was are were reports report reported complains complained "
-    "endorses endorsed presents presented notes noted now then also since because".split()
+    "endorses endorsed presents presented notes noted now then also since because "
+    "shows showed reveals revealed demonstrates demonstrated confirms confirmed".split()
 )
 _SKIP = frozenset(  # words that may sit between a trigger and its concept ("don't have", "I think I've had")
     "i i'm im i've ive he she they we it has have had been is was are were get got feel felt do does did am "
@@ -54,10 +60,12 @@ _SKIP = frozenset(  # words that may sit between a trigger and its concept ("don
 _SENTENCE = re.compile(r"[.;:?!\n]")
 _PUNCT = re.compile(r"[,.;:?!()\n]")
 _LIST_END = frozenset(("or", "nor", "and"))
+_BE = frozenset("is are was were remains remained appears appeared seems".split())
 _POST_GAP = frozenset("notably conspicuously completely entirely also "
                       "test tests result results screen screening culture cultures study studies level levels came "
                       "back was is were are been antibody antibodies antigen serology titer titers titre assay panel "
-                      "stain staining smear pcr swab".split())
+                      "stain staining smear pcr swab serologies markers screens panels smears swabs workup "
+                      "repeatedly persistently consistently all both".split())
 # verbs a negation governs rather than ends at ("does not report any trauma", "did not notice blood")
 _NEGATED_VERBS = frozenset("report reports reported complain complains complained endorse endorses endorsed notice "
                            "noticed recall recalls mention mentions mentioned describe describes experience "
@@ -72,6 +80,7 @@ _BLOOD = re.compile(r"\b(?:serum|plasma|blood (?:count|gas|tests?|work|studies)|
                     r"hematolog\w*|haematolog\w*)\b", re.I)
 _VITAL_KINDS = frozenset(("temp", "bp", "hr", "rr", "spo2"))
 _FETAL_BEFORE = re.compile(r"\b(?:fetal|fetus|foetal|fhr)\b[^.;\n]{0,20}$", re.I)
+_TIMES = re.compile(r"\s*(?:times|x|\u00d7|-?fold)(?![^\s.,;])(?!\s*10\b)", re.I)  # a multiple of normal
 _COLON_NEGATIVE = re.compile(r"\s*[:=]\s*(?:negative|absent|none|not detected|non-?reactive)\b", re.I)
 # Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
 # words say so ("family history of colon cancer" is a finding of its own).
@@ -96,6 +105,24 @@ _ABSENCE_WORDS = {
 }
 _ABSENCE = re.compile(r"\b(" + "|".join(_ABSENCE_WORDS) + r")\b", re.I)
 _IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322"})  # "past medical history", "family history", "healthy"
+# Words of a finding used in another sense: a match inside one of these is not that finding
+# ("bilirubin falls" is no fall, "a faint lacy rash" no faint, "pain and temperature sensation" no fever).
+_MEASURE = (r"(?:levels?|counts?|pressures?|bilirubin|h(?:a)?emoglobin|hb|platelets?|sodium|potassium|glucose|"
+            r"saturations?|sats|weight|percentiles?|temperature|tit(?:er|re)s?|scores?|fraction|output|values?|"
+            r"concentrations?|it|which|that|calcium|creatinine|hematocrit|haematocrit|ratio|volume|rate)")
+_NOT_MEANT: dict[str, re.Pattern] = {
+    "HP:0002527": re.compile(  # Falls
+        rf"\b{_MEASURE}\s+(?:then\s+|subsequently\s+|further\s+|\w+ly\s+)?(?:falls?|fell|falling|fallen)\b"
+        r"|\bfall(?:s|ing|en)?\s+(?:back\s+)?asleep\b|\bfell\s+(?:back\s+)?asleep\b"
+        r"|\b(?:a|the|any)\s+(?:\w+\s+)?fall\s+(?:in|of)\b"
+        r"|\b(?:falls?|fell|falling|fallen)\s+(?:from|to|below|by|under)\s+(?:the\s+|about\s+|around\s+)?\d", re.I),
+    "HP:0001279": re.compile(  # Syncope
+        r"\bfaint(?:ly)?\s+(?!(?:and|or|feeling|spells?|episodes?|attacks?|after|when|while|on|during|with|at|in|"
+        r"for|but|if|before)\b)[a-z]+", re.I),
+    "HP:0001945": re.compile(  # Fever
+        r"\btemperature\s+(?:sensation|perception|discrimination|sense)|\bpain\s+(?:and|or)\s+temperature"
+        r"|\btemperature\s+(?:and|or)\s+pain", re.I),
+}
 
 
 def _phrases(items: list[str]) -> list[tuple[str, ...]]:
@@ -374,6 +401,64 @@ def _in_other_fluid(text: str, at: int) -> bool:
     return not blood or fluid[-1] > blood[-1]
 
 
+
+# Tests stated to be normal ("Liver enzymes, creatinine and coagulation studies are normal", "with a normal
+# lipase"): each named test's abnormal findings are absent. Item name -> those findings.
+_NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
+    (re.compile(r"(?:" + words + r")(?:\s+(?:level|concentration|count))?", re.I),
+     tuple(f for f in (row[2], row[4]) if f))
+    for words, row in ((row[0], row) for row in _LABS.values())
+] + [(re.compile(rx, re.I), ids) for rx, ids in (
+    (r"h(?:a)?emoglobin|hb|hgb|h(?:a)?ematocrit|hct", (ANEMIA,)),
+    (r"wbc|white (?:blood )?(?:cell )?count|white cells?|leu[ck]ocytes?|leu[ck]ocyte count", (LEUKOCYTOSIS, LEUKOPENIA)),
+    (r"plts?|platelets?|platelet count", (THROMBOCYTOPENIA, THROMBOCYTOSIS)),
+    (r"(?:blood )?glucose|blood sugar", (HYPERGLY, HYPOGLY)),
+    (r"sodium|na", (HYPONATREMIA, HYPERNATREMIA)),
+    (r"potassium|k", (HYPOKALEMIA, HYPERKALEMIA)),
+    (r"(?:serum )?electrolytes|lytes", (HYPONATREMIA, HYPERNATREMIA, HYPOKALEMIA, HYPERKALEMIA)),
+    (r"liver (?:enzymes|function(?: tests)?|tests|panel|chemistries|function studies)|lfts?|transaminases|"
+     r"aminotransferases", ("HP:0002910",)),
+    (r"coagulation(?: tests| studies| profile| screen| panel| parameters)?|coags|clotting(?: tests| studies| screen)?|"
+     r"pt/inr|pt and ptt|pt and inr|pt/ptt", ("HP:0008151", "HP:0003645")),
+    (r"(?:renal|kidney) function(?: tests)?|bun and creatinine|urea and electrolytes|u&e", ("HP:0003259",)),
+    (r"(?:complete |full )?blood counts?|cbc|fbc", (ANEMIA, LEUKOCYTOSIS, LEUKOPENIA, THROMBOCYTOPENIA)),
+    (r"thyroid function(?: tests)?|tfts|thyroid (?:studies|panel)", ("HP:0031098", "HP:0002925")),
+)]
+_NORMAL_AFTER = re.compile(r"(?:\s+(?:is|are|was|were|remains?|remained)|\s*[:=])?\s+(?:all\s+|both\s+|also\s+|otherwise\s+|"
+                           r"entirely\s+|completely\s+|reportedly\s+)?(?:normal|within (?:the )?normal (?:limits|range)|"
+                           r"unremarkable|wnl|not (?:elevated|raised))\b(?!\s+(?:except|apart|other|aside|but|for)\b)",
+                           re.I)
+_NORMAL_BEFORE = re.compile(r"\bnormal\s+", re.I)
+_ITEM_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s+as well as\s+", re.I)
+_ITEM_TRIM = re.compile(r"^(?:(?:the|her|his|their|a|an|serum|plasma|blood|both|all|other|routine|initial|repeat)\s+)*|"
+                        r"(?:\s+(?:levels?|tests?|studies|results?|values?|concentrations?|panel))+$", re.I)
+
+
+def _normal_test(item: str) -> tuple[str, ...] | None:
+    item = _ITEM_TRIM.sub("", item.strip())
+    return next((ids for rx, ids in _NORMAL_TESTS if rx.fullmatch(item)), None)
+
+
+def stated_normal(text: str) -> list[tuple[str, tuple[int, int]]]:
+    """(finding id, span) of each abnormal finding that a statement of normal tests denies."""
+    out: list[tuple[str, tuple[int, int]]] = []
+    for clause in re.finditer(r"[^.;\n]+", text):
+        c, base = clause.group(), clause.start()
+        for m in _NORMAL_AFTER.finditer(c):  # "A, B and C are normal": the items just before, back to the first unknown
+            for item in reversed(_ITEM_SPLIT.split(c[:m.start()])):
+                ids = _normal_test(item)
+                if ids is None:
+                    break
+                out += [(f, (base, base + m.end())) for f in ids]
+        for m in _NORMAL_BEFORE.finditer(c):  # "with a normal creatinine and lipase": the items just after
+            rest = re.split(r"\s+(?:is|are|was|were|with|but|and (?:a|an|the)\s)", c[m.end():], maxsplit=1)[0]
+            for item in _ITEM_SPLIT.split(rest):
+                ids = _normal_test(item)
+                if ids is None:
+                    break
+                out += [(f, (base + m.start(), base + m.end() + len(rest))) for f in ids]
+    return out
+
 class Extractor:
     """Finds the graph's findings in free text."""
 
@@ -393,14 +478,14 @@ class Extractor:
         return self._loose
 
     def _loose_matches(self, text: str, toks: list[tuple[str, int, int]],
-                       exact: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+                       exact: list[tuple[str, int, int]]) -> list[tuple[str, int, int, str | None]]:
         """Findings whose synonym words all occur close together in one sentence (see ``loose``),
         other than those found exactly and those whose words exact matches already account for
         ("nausea without vomiting" is two findings, not "nausea and vomiting"), and those with a
         negating word among their words ("angiography shows no stenosis": its polarity is unclear)."""
         found = {fid for fid, _, _ in exact}
         covered = {i for _, a, b in exact for i in range(a, b)}
-        out: list[tuple[str, int, int]] = []
+        out: list[tuple[str, int, int, str | None]] = []
         sent: list[int] = []
         for i in range(len(toks) + 1):
             if i == len(toks) or (i and _SENTENCE.search(text[toks[i - 1][2]:toks[i][1]])):
@@ -409,10 +494,13 @@ class Extractor:
                     for fid, picks in self.loose.find(words):
                         used = [sent[p] for p in picks]
                         span = range(min(used), max(used) + 1)
-                        if any(toks[j][0] in NEGATING or (toks[j][0] == "normal" and j not in used) for j in span):
+                        negs = [j for j in span if toks[j][0] in NEGATING or (toks[j][0] == "normal" and j not in used)]
+                        absent = negs == [max(used) - 1] and toks[negs[0]][0] in ("not", "no") and \
+                            toks[negs[0] - 1][0] in _BE  # "the abdomen is not tender": denied of its subject
+                        if negs and not absent:
                             continue  # "elevated homocysteine and a normal methylmalonic acid" is no raised MMA
                         if fid not in found and not all(i in covered for i in used):
-                            out.append((fid, min(used), max(used) + 1))
+                            out.append((fid, min(used), max(used) + 1, "absent" if absent else None))
                 sent = []
             if i < len(toks) and toks[i][0] not in STOP:
                 sent.append(i)
@@ -497,6 +585,9 @@ class Extractor:
         while clause_end < len(words) and not breaks(clause_end):
             clause_end += 1
 
+        nxt = [w for w in words[end:end + 4] if w not in ("both", "all", "also", "level", "levels", "count", "and")]
+        subject_of_clause = (bool(nxt) and nxt[0] in _BE) or any(w in _BE for w in words[start:end])
+
         def in_scope(e: int) -> bool:
             """No terminator between the trigger's end and the concept; a comma between them
             continues the scope only through a list closed by "or", "nor" or "and" ("denies
@@ -513,6 +604,8 @@ class Extractor:
             if any(w in _TERMINATORS for w in rest[j:]):
                 return False
             if e < len(before) and "," in text[raw[lo + e - 1].end():raw[start].start()]:
+                if subject_of_clause:  # "no hyperpigmentation, and cortisol and ACTH are both low"
+                    return False
                 return any(w in _LIST_END for w in words[lo + e:clause_end])
             return True
 
@@ -554,6 +647,9 @@ class Extractor:
                 pairs, value, unit = _vital_findings(kind, m, age)
                 if kind in _LABS and (rng := _STATED_RANGE.match(text, m.end())):
                     pairs = _against_range(kind, value, _num(rng.group(1)), _num(rng.group(2))) or pairs
+                if kind in _LABS and _TIMES.match(text, m.end()):  # "lipase is 8 times the upper limit of normal"
+                    high = _LABS[kind][4]
+                    pairs, unit = ([(high, "present")] if high and value > 1 else []), "x normal"
                 if not pairs:
                     continue
                 taken.append(m.span())
@@ -574,21 +670,27 @@ class Extractor:
         seen = {(c.id, c.polarity) for c in measured}
         exact = self._matches(toks, text)
         family = [m.span() for m in _FAMILY.finditer(text)]
-        for fid, a, b in exact + (self._loose_matches(text, toks, exact) if loose else []):
+        for fid, a, b, denied in [(*m, None) for m in exact] + (self._loose_matches(text, toks, exact) if loose else []):
             if fid == NEUTRAL or fid in _IGNORE:
                 continue
             s, e = toks[a][1], toks[b - 1][2]
             if any(s < se and ss < e for ss, se in spans):
                 continue
+            if fid in _NOT_MEANT and any(m.start() <= s and e <= m.end() for m in _NOT_MEANT[fid].finditer(text)):
+                continue
             if any(fs <= s < fe for fs, fe in family) and not _KIN_WORD.search(
                     self.ix.f_label[self.ix.finding_pos[fid]] + " " + text[s:e]):
                 continue  # the relative's condition, not the patient's
-            pol = self._polarity(text, raw, a, b)
+            pol = denied or self._polarity(text, raw, a, b)
             if (fid, pol) in seen:
                 continue
             seen.add((fid, pol))
             out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
                                span=(s, e), text=text[s:e]))
+        for fid, span in stated_normal(text):
+            if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
+                out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity="absent",
+                                   span=span, text=text[span[0]:span[1]]))
         for m in _ABSENCE.finditer(text):
             fid = _ABSENCE_WORDS[m.group(1).lower()]
             if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
