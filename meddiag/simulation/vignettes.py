@@ -21,11 +21,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import re
 import zlib
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel
+
+from meddiag.knowledge.umls_graph.text import name_key
 
 Half = Literal["tune", "test", "all"]
 REQUIRED = ("case_vignette", "choice_1", "choice_2", "choice_3", "choice_4", "answer")
@@ -106,11 +109,20 @@ class ChoiceSpec(BaseModel):
     text: str = ""  # an unnamed choice's own words ("Urine metanephrines"), matched to disease profiles
 
 
+# a choice that names a test, a result or a statement, not a disease ("Measles-specific IgM antibodies",
+# "Renal angiomyolipoma on abdominal MRI", "Glucose: ↓, Proteins: ↑"): only its exact name may name one
+_NOT_A_NAME = re.compile(r"\b(?:ig[mga]|elisa|assay|serolog(?:y|ies)|titers?|tests?|testing|mri|ct|x-ray|"
+                         r"ultrasound|biopsy|cultures?|consult|screening|risk factor|levels?)\b|[:\u2191\u2193]", re.I)
+
+
 def choice_spec(kg, choice: str) -> ChoiceSpec:
     """The diseases a choice names (with the kinds of it: "Pneumothorax" covers tension and
     traumatic pneumothorax), else the findings and words in it."""
-    ids = kg.lookup_diseases(choice) or [d for d in [kg.namer.contained(choice)] if d]
-    ids = list(dict.fromkeys(ids + kg.namer.kinds(choice)))
+    if _NOT_A_NAME.search(choice):
+        ids = [d for d in [kg.namer.names.get(name_key(choice))] if d]
+    else:
+        ids = kg.lookup_diseases(choice) or [d for d in [kg.namer.contained(choice)] if d]
+        ids = list(dict.fromkeys(ids + kg.namer.kinds(choice)))
     if ids:
         return ChoiceSpec(ids=ids)
     found = {x.id for x in kg.extract(choice) if x.polarity == "present" and x.id in kg.index.finding_pos}

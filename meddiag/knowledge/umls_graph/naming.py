@@ -125,15 +125,17 @@ _OF = re.compile(r"\s+(?:of|in|involving|affecting)\s+", re.I)
 
 def _heads(ix: Index) -> dict[str, set[str]]:
     """Head phrase -> curated diseases one of whose names ends with it after some qualifier
-    ("iron deficiency anemia" -> "anemia", "deficiency anemia"; the part before "of"/"in" counts)."""
+    ("iron deficiency anemia" -> "anemia", "deficiency anemia"; the part before "of"/"in" counts;
+    "non-Hodgkin lymphoma" heads "lymphoma" only)."""
     out: dict[str, set[str]] = {}
     for d, (did, src) in enumerate(zip(ix.disease_ids, ix.d_source)):
         if src != "curated" or ix.d_hidden[d]:
             continue
         for n in [ix.d_name[d], *ix.d_synonyms[d]]:
-            toks = name_key(_OF.split(_PAREN.sub(" ", n.translate(_TYPO)))[0]).split()
-            for i in range(1, len(toks)):
-                out.setdefault(" ".join(toks[i:]), set()).add(did)
+            words = _OF.split(_PAREN.sub(" ", n.translate(_TYPO)))[0].split()  # a hyphenated word stays whole:
+            for i in range(1, len(words)):  # "Kimmelstiel-Wilson disease" is no kind of Wilson disease
+                if key := name_key(" ".join(words[i:])):
+                    out.setdefault(key, set()).add(did)
     return out
 
 
