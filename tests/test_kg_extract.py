@@ -216,6 +216,11 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("He denies fever, chills, and dysuria.", {"Fever": "absent", "Chills": "absent", "Dysuria": "absent"}),
     ("The neck is not stiff.", {"Stiff neck": "absent"}),
     ("The thyroid gland is tender.", {"tender thyroid gland": "present"}),
+    # habits with a number, and a plain "alert and oriented"
+    ("She drinks 3 beers a day.", {"heavy alcohol use": "present"}),
+    ("He drinks 1 beer a day.", {"heavy alcohol use": None}),
+    ("He does not smoke.", {"smoking": "absent"}),
+    ("He is alert and oriented.", {"Confusion": "absent"}),
 ])
 def test_reading_exam_prose(graph, text, expect):
     """Exam prose that reads one way on its words and means another."""

@@ -104,6 +104,18 @@ _ABSENCE_WORDS = {
     "normotensive": "HP:0000822", "nondistended": "HP:0003270", "non-distended": "HP:0003270",
 }
 _ABSENCE = re.compile(r"\b(" + "|".join(_ABSENCE_WORDS) + r")\b", re.I)
+# Habits stated with a number or a plain verb: (pattern, finding, polarity)
+_N = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|several|a few|a couple of)"
+_HABITS = [
+    (re.compile(r"\b(?:drinks?|drank|drinking|consumes?)\s+(?:about\s+|around\s+|approximately\s+|at least\s+)?"
+                rf"(?:[3-9]|\d\d|three|four|five|six|seven|eight|nine|ten|twelve|several)(?:\s*(?:-|to)\s*{_N})?\s+"
+                r"(?:\w+\s+)?(?:beers?|drinks|glasses|cans|bottles|shots|pints|units)\b"
+                r"(?:\s+of\s+\w+)?\s+(?:a|per|each|every)\s+(?:day|night|evening)", re.I), "local:heavy_alcohol_use", "present"),
+    (re.compile(r"\b(?:does not|doesn't|do not|don't|did not|didn't|never)\s+(?:smoke|use tobacco)\b", re.I),
+     "local:smoking", "absent"),
+    (re.compile(r"\b(?:alert and oriented|fully oriented|oriented to (?:person|time|place)|a\s?&\s?o\s?x\s?[34]|aox[34])\b",
+                re.I), "HP:0001289", "absent"),  # no confusion
+]
 _IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322"})  # "past medical history", "family history", "healthy"
 # Words of a finding used in another sense: a match inside one of these is not that finding
 # ("bilirubin falls" is no fall, "a faint lacy rash" no faint, "pain and temperature sensation" no fever).
@@ -691,6 +703,11 @@ class Extractor:
             if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
                 out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity="absent",
                                    span=span, text=text[span[0]:span[1]]))
+        for rx, fid, pol in _HABITS:
+            for m in rx.finditer(text):
+                if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
+                    out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
+                                       span=m.span(), text=m.group()))
         for m in _ABSENCE.finditer(text):
             fid = _ABSENCE_WORDS[m.group(1).lower()]
             if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
