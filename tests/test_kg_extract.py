@@ -198,6 +198,8 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
      {"Anemia": "present", "Thrombocytopenia": "absent", "Leukocytosis": "absent"}),
     ("Serum electrolytes: normal", {"Hyponatremia": "absent", "Hyperkalemia": "absent"}),
     ("CBC is normal except for a low platelet count.", {"Anemia": None, "Thrombocytopenia": "present"}),
+    ("His vital signs are within normal limits.", {"Fever": "absent", "Tachycardia": "absent", "Hypotension": "absent"}),
+    ("Vital signs are normal except for a temperature of 38.5 C.", {"Fever": "present", "Tachycardia": None}),
     # a word of a finding in another sense
     ("The bilirubin falls after phototherapy.", {"Falls": None}),
     ("Her weight is falling from the 50th to the 10th percentile.", {"Falls": None}),

@@ -435,6 +435,7 @@ _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (r"(?:renal|kidney) function(?: tests)?|bun and creatinine|urea and electrolytes|u&e", ("HP:0003259",)),
     (r"(?:complete |full )?blood counts?|cbc|fbc", (ANEMIA, LEUKOCYTOSIS, LEUKOPENIA, THROMBOCYTOPENIA)),
     (r"thyroid function(?: tests)?|tfts|thyroid (?:studies|panel)", ("HP:0031098", "HP:0002925")),
+    (r"vital signs|vitals", (FEVER, HTN, HYPOTN, TACHY, BRADY, TACHYPNEA)),
 )]
 _NORMAL_AFTER = re.compile(r"(?:\s+(?:is|are|was|were|remains?|remained)|\s*[:=])?\s+(?:all\s+|both\s+|also\s+|otherwise\s+|"
                            r"entirely\s+|completely\s+|reportedly\s+)?(?:normal|within (?:the )?normal (?:limits|range)|"
