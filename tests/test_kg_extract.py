@@ -200,6 +200,12 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("CBC is normal except for a low platelet count.", {"Anemia": None, "Thrombocytopenia": "present"}),
     ("His vital signs are within normal limits.", {"Fever": "absent", "Tachycardia": "absent", "Hypotension": "absent"}),
     ("Vital signs are normal except for a temperature of 38.5 C.", {"Fever": "present", "Tachycardia": None}),
+    ("Vital signs and physical examination are within normal limits.", {"Fever": "absent", "Tachycardia": "absent"}),
+    ("Initial complete blood count, comprehensive metabolic panel, and abdominal radiograph were unremarkable.",
+     {"Anemia": "absent", "Hyponatremia": "absent", CREAT_HIGH: "absent"}),
+    ("He has anemia and platelets are normal.", {"Anemia": "present", "Thrombocytopenia": "absent"}),
+    ("The pain was unresponsive to pain medications.", {"Reduced consciousness": None}),
+    ("He is unresponsive to painful stimuli.", {"Reduced consciousness": "present"}),
     # a word of a finding in another sense
     ("The bilirubin falls after phototherapy.", {"Falls": None}),
     ("Her weight is falling from the 50th to the 10th percentile.", {"Falls": None}),

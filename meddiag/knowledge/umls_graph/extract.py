@@ -131,6 +131,8 @@ _NOT_MEANT: dict[str, re.Pattern] = {
     "HP:0001279": re.compile(  # Syncope
         r"\bfaint(?:ly)?\s+(?!(?:and|or|feeling|spells?|episodes?|attacks?|after|when|while|on|during|with|at|in|"
         r"for|but|if|before)\b)[a-z]+", re.I),
+    "HP:0004372": re.compile(  # Reduced consciousness: "unresponsive to pain medications"
+        r"\bunresponsive\s+to\s+(?!(?:voice|verbal|pain(?:ful)?\s+stimul|stimul|command|touch|sound)\w*)", re.I),
     "HP:0001945": re.compile(  # Fever
         r"\btemperature\s+(?:sensation|perception|discrimination|sense)|\bpain\s+(?:and|or)\s+temperature"
         r"|\btemperature\s+(?:and|or)\s+pain", re.I),
@@ -436,6 +438,8 @@ _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (r"(?:complete |full )?blood counts?|cbc|fbc", (ANEMIA, LEUKOCYTOSIS, LEUKOPENIA, THROMBOCYTOPENIA)),
     (r"thyroid function(?: tests)?|tfts|thyroid (?:studies|panel)", ("HP:0031098", "HP:0002925")),
     (r"vital signs|vitals", (FEVER, HTN, HYPOTN, TACHY, BRADY, TACHYPNEA)),
+    (r"(?:comprehensive|basic) metabolic(?: panel)?|cmp|bmp|(?:serum )?chemistr(?:y|ies)",
+     (HYPONATREMIA, HYPERNATREMIA, HYPOKALEMIA, HYPERKALEMIA, HYPERGLY, HYPOGLY, "HP:0003259")),
 )]
 _NORMAL_AFTER = re.compile(r"(?:\s+(?:is|are|was|were|remains?|remained)|\s*[:=])?\s+(?:all\s+|both\s+|also\s+|otherwise\s+|"
                            r"entirely\s+|completely\s+|reportedly\s+)?(?:normal|within (?:the )?normal (?:limits|range)|"
@@ -460,8 +464,10 @@ def stated_normal(text: str) -> list[tuple[str, tuple[int, int]]]:
         for m in _NORMAL_AFTER.finditer(c):  # "A, B and C are normal": the items just before, back to the first unknown
             for item in reversed(_ITEM_SPLIT.split(c[:m.start()])):
                 ids = _normal_test(item)
-                if ids is None:
-                    break
+                if ids is None:  # another normal thing ("physical examination"), else the list has ended
+                    if len(item.split()) > 3:
+                        break
+                    continue
                 out += [(f, (base, base + m.end())) for f in ids]
         for m in _NORMAL_BEFORE.finditer(c):  # "with a normal creatinine and lipase": the items just after
             rest = re.split(r"\s+(?:is|are|was|were|with|but|and (?:a|an|the)\s)", c[m.end():], maxsplit=1)[0]
@@ -689,7 +695,7 @@ class Extractor:
             s, e = toks[a][1], toks[b - 1][2]
             if any(s < se and ss < e for ss, se in spans):
                 continue
-            if fid in _NOT_MEANT and any(m.start() <= s and e <= m.end() for m in _NOT_MEANT[fid].finditer(text)):
+            if fid in _NOT_MEANT and any(m.start() < e and s < m.end() for m in _NOT_MEANT[fid].finditer(text)):
                 continue
             if any(fs <= s < fe for fs, fe in family) and not _KIN_WORD.search(
                     self.ix.f_label[self.ix.finding_pos[fid]] + " " + text[s:e]):
