@@ -442,7 +442,7 @@ _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
      (HYPONATREMIA, HYPERNATREMIA, HYPOKALEMIA, HYPERKALEMIA, HYPERGLY, HYPOGLY, "HP:0003259")),
 )]
 _NORMAL_AFTER = re.compile(r"(?:\s+(?:is|are|was|were|remains?|remained)|\s*[:=])?\s+(?:all\s+|both\s+|also\s+|otherwise\s+|"
-                           r"entirely\s+|completely\s+|reportedly\s+)?(?:normal|within (?:the )?normal (?:limits|range)|"
+                           r"entirely\s+|completely\s+|reportedly\s+)?(?:normal|within (?:the )?(?:normal|reference) (?:limits|ranges?)|"
                            r"unremarkable|wnl|not (?:elevated|raised))\b(?!\s+(?:except|apart|other|aside|but|for)\b)",
                            re.I)
 _NORMAL_BEFORE = re.compile(r"\bnormal\s+", re.I)
