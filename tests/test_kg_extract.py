@@ -206,6 +206,8 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("He has anemia and platelets are normal.", {"Anemia": "present", "Thrombocytopenia": "absent"}),
     ("The pain was unresponsive to pain medications.", {"Reduced consciousness": None}),
     ("He is unresponsive to painful stimuli.", {"Reduced consciousness": "present"}),
+    ("He has severe right upper quadrant (RUQ) pain for 5 hours.", {"right upper quadrant pain": "present"}),
+    ("Serum creatine kinase activity is 1100 U/L.", {"Elevated circulating creatine kinase concentration": "present"}),
     # a word of a finding in another sense
     ("The bilirubin falls after phototherapy.", {"Falls": None}),
     ("Her weight is falling from the 50th to the 10th percentile.", {"Falls": None}),

@@ -81,6 +81,7 @@ _BLOOD = re.compile(r"\b(?:serum|plasma|blood (?:count|gas|tests?|work|studies)|
 _VITAL_KINDS = frozenset(("temp", "bp", "hr", "rr", "spo2"))
 _FETAL_BEFORE = re.compile(r"\b(?:fetal|fetus|foetal|fhr)\b[^.;\n]{0,20}$", re.I)
 _TIMES = re.compile(r"\s*(?:times|x|\u00d7|-?fold)(?![^\s.,;])(?!\s*10\b)", re.I)  # a multiple of normal
+_ABBREVIATION = re.compile(r"(?<=[a-z])\s*\((?=[A-Za-z0-9+-]*[A-Za-z])[A-Za-z][A-Za-z0-9+-]{0,7}\)(?=\s+[a-z])")
 _COLON_NEGATIVE = re.compile(r"\s*[:=]\s*(?:negative|absent|none|not detected|non-?reactive)\b", re.I)
 # Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
 # words say so ("family history of colon cancer" is a finding of its own).
@@ -241,7 +242,7 @@ _VITALS = [
                        r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?!\d|\s*(?:/|per)\s*(?:hpf|high))", re.I)),  # not urine /hpf
     ("plt", re.compile(r"\b(?:plts?|platelets?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)",
                        re.I)),
-    *[(name, re.compile(r"\b(?:" + words + r")(?:\s*\([a-z0-9 -]{1,12}\))?\s*(?:level|concentration|count)?\s*"
+    *[(name, re.compile(r"\b(?:" + words + r")(?:\s*\([a-z0-9 -]{1,12}\))?\s*(?:level|concentration|count|activity)?\s*"
                         r"(?:of|is|was|are|were|:|=)?\s*"
                         r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?![-\u2013]\d)(?!\d|[.,]\d)(?!\s*(?:mg|mcg|g|units?|tablets?)\b(?!/))\s*(%|mg/dl|g/dl|u/l|iu/l|fl|mmol/l|"
                         r"meq/l|µiu/ml|miu/l|mu/l|ng/ml|ng/dl|ng/l|pg/ml|pmol/l|[µu]g/dl|mcg/dl|[µu]mol/l|mg/l|iu/ml|"
@@ -681,6 +682,12 @@ class Extractor:
     def extract(self, text: str, loose: bool = False, age: float | None = None) -> list[Concept]:
         """The findings stated in text; ``loose`` adds the looser matches (for written case reports);
         ``age`` (years) sets the vital-sign ranges."""
+        written = text  # an abbreviation in brackets is blanked out: "right upper quadrant (RUQ) pain"
+        text = _ABBREVIATION.sub(lambda m: " " * len(m.group()), text)
+        out = self._extract(text, loose, age)
+        return [c.model_copy(update={"text": written[c.span[0]:c.span[1]]}) if c.span else c for c in out]
+
+    def _extract(self, text: str, loose: bool, age: float | None) -> list[Concept]:
         measured = self.vitals(text, age)
         spans = [c.span for c in measured]
         toks = tokens(text)
