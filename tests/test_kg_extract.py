@@ -219,6 +219,8 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("He is convinced he has colon cancer.", {"Colon cancer": "uncertain"}),
     # negation: test results, "sparing", clause boundaries, a denied predicate
     ("Viral hepatitis serologies are negative.", {"Viral hepatitis": "absent"}),
+    ("A rapid HIV test is performed and is negative.", {"HIV infection": "absent"}),
+    ("He has fever and is negative for HIV.", {"Fever": "present", "HIV infection": "absent"}),
     ("The rash spares the diaper area.", {"rash in the diaper area": "absent"}),
     ("Doppler shows no flow in the hepatic veins and CT shows caudate lobe hypertrophy.",
      {"caudate lobe hypertrophy on imaging": "present"}),

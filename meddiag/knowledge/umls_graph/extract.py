@@ -61,6 +61,7 @@ _SENTENCE = re.compile(r"[.;:?!\n]")
 _PUNCT = re.compile(r"[,.;:?!()\n]")
 _LIST_END = frozenset(("or", "nor", "and"))
 _BE = frozenset("is are was were remains remained appears appeared seems".split())
+_DONE = frozenset("performed done obtained drawn sent repeated ordered checked".split())
 _POST_GAP = frozenset("notably conspicuously completely entirely also "
                       "test tests result results screen screening culture cultures study studies level levels came "
                       "back was is were are been antibody antibodies antigen serology titer titers titre assay panel "
@@ -645,8 +646,9 @@ class Extractor:
             hi += 1
         after = words[end:hi]
         j = 0
-        while j < len(after) and (after[j] in _SKIP or after[j] in _POST_GAP):  # "pregnancy test was negative"
-            j += 1
+        while j < len(after) and (after[j] in _SKIP or after[j] in _POST_GAP or after[j] in _DONE or (
+                after[j] == "and" and after[j + 1:j + 2] and after[j + 1] in _BE)):  # "pregnancy test was negative",
+            j += 1  # "a rapid HIV test is performed and is negative"
         if any(tuple(after[j:j + len(p)]) == p for p in _NEG_POST_T) and after[j + 1:j + 2] != ["for"]:
             return "absent"
         if end < len(raw) and _COLON_NEGATIVE.match(text, raw[end - 1].end()):  # "HBsAg: Negative"
