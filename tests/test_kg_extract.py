@@ -207,6 +207,15 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("The pain was unresponsive to pain medications.", {"Reduced consciousness": None}),
     ("He is unresponsive to painful stimuli.", {"Reduced consciousness": "present"}),
     ("He has severe right upper quadrant (RUQ) pain for 5 hours.", {"right upper quadrant pain": "present"}),
+    # examination findings stated normal
+    ("Deep tendon reflexes are 2+ bilaterally.", {"Hyporeflexia": "absent", "Hyperreflexia": "absent"}),
+    ("Deep tendon reflexes are 3+ bilaterally.", {"Hyperreflexia": "present"}),
+    ("Examination shows full muscle strength.", {"Muscle weakness": "absent"}),
+    ("Muscle strength is 5/5 in the upper limbs and 3/5 in the lower limbs.", {"Muscle weakness": None}),
+    ("A finger-nose test and her gait are normal.", {"Gait disturbance": "absent", "Dysmetria": "absent"}),
+    ("The posterior tibial and dorsalis pedis pulses are palpable.", {"Absent pulse": "absent"}),
+    ("The lungs are clear to auscultation.", {"Crackles": "absent", "Wheezing": "absent"}),
+    ("The patient's vital signs are within normal limits.", {"Fever": "absent"}),
     ("Serum creatine kinase activity is 1100 U/L.", {"Elevated circulating creatine kinase concentration": "present"}),
     # a word of a finding in another sense
     ("The bilirubin falls after phototherapy.", {"Falls": None}),

@@ -440,16 +440,28 @@ _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (r"(?:complete |full )?blood counts?|cbc|fbc", (ANEMIA, LEUKOCYTOSIS, LEUKOPENIA, THROMBOCYTOPENIA)),
     (r"thyroid function(?: tests)?|tfts|thyroid (?:studies|panel)", ("HP:0031098", "HP:0002925")),
     (r"vital signs|vitals", (FEVER, HTN, HYPOTN, TACHY, BRADY, TACHYPNEA)),
+    # examination findings stated normal ("Deep tendon reflexes are 2+", "full muscle strength", "gait is normal")
+    (r"(?:deep tendon )?reflexes|dtrs", ("HP:0001265", "HP:0001347")),
+    (r"(?:muscle |motor )?strength|power", ("HP:0001324",)),
+    (r"gait", ("HP:0001288", "HP:0002066")),
+    (r"finger[- ](?:to[- ])?nose(?: test| testing)?|coordination", ("HP:0001310", "HP:0001251")),
+    (r"speech", ("HP:0001260",)),
+    (r"lungs?|breath sounds", ("HP:0030830", "HP:0030828")),
+    (r"(?:(?:peripheral|distal|pedal|femoral|radial|dorsalis pedis|posterior tibial) )*pulses",
+     ("HP:0032553", "HP:0032554")),
     (r"(?:comprehensive|basic) metabolic(?: panel)?|cmp|bmp|(?:serum )?chemistr(?:y|ies)",
      (HYPONATREMIA, HYPERNATREMIA, HYPOKALEMIA, HYPERKALEMIA, HYPERGLY, HYPOGLY, "HP:0003259")),
 )]
 _NORMAL_AFTER = re.compile(r"(?:\s+(?:is|are|was|were|remains?|remained)|\s*[:=])?\s+(?:all\s+|both\s+|also\s+|otherwise\s+|"
                            r"entirely\s+|completely\s+|reportedly\s+)?(?:normal|within (?:the )?(?:normal|reference) (?:limits|ranges?)|"
-                           r"unremarkable|wnl|not (?:elevated|raised))\b(?!\s+(?:except|apart|other|aside|but|for)\b)",
+                           r"unremarkable|wnl|not (?:elevated|raised)|intact|2\+|5/5|full|clear|palpable|symmetric(?:al)?)"
+                           r"(?![\w+/])(?!\s+(?:except|apart|other|aside|but|for|(?:in|on) (?:the |both )?(?:upper|lower|"
+                           r"left|right|proximal|distal|arms?|legs?|hands?|feet)|(?:in|on) (?:his|her) (?:left|right))\b)",
                            re.I)
-_NORMAL_BEFORE = re.compile(r"\bnormal\s+", re.I)
+_NORMAL_BEFORE = re.compile(r"\b(?:normal|full|intact)\s+", re.I)
 _ITEM_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s+as well as\s+", re.I)
-_ITEM_TRIM = re.compile(r"^(?:(?:the|her|his|their|a|an|serum|plasma|blood|both|all|other|routine|initial|repeat)\s+)*|"
+_ITEM_TRIM = re.compile(r"^[^a-z0-9]*(?:(?:the|her|his|their|patient's|patient\u2019s|a|an|serum|plasma|blood|both|all|other|"
+                        r"routine|initial|repeat)\s+)*|"
                         r"(?:\s+(?:levels?|tests?|studies|results?|values?|concentrations?|panel))+$", re.I)
 
 
