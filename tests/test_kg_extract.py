@@ -190,6 +190,7 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("Lipase is 8 times the upper limit of normal.", {LIPASE_HIGH: "present"}),
     ("Her ALT is 10x the upper limit of normal.", {ALT_HIGH: "present"}),
     ("WBC 12 x 10^9/L", {"Leukocytosis": "present"}),
+    ("White blood cells 12,900; 4,500–11,000", {"Leukocytosis": "present"}),
     # a list of tests stated normal denies each one's abnormal results
     ("Liver enzymes, creatinine and coagulation tests are normal.",
      {ALT_HIGH: "absent", CREAT_HIGH: "absent", "Prolonged prothrombin time": "absent"}),

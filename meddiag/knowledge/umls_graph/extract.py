@@ -239,7 +239,7 @@ _VITALS = [
                            + r"\s*(mg/dl|mmol/l|mmol)?", re.I)),
     ("hb", re.compile(r"\b(?:hb|hgb|ha?emoglobin)(?:\s+(?:level|concentration))?\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM
                       + r"\s*(g/dl|g/l)?", re.I)),
-    ("wbc", re.compile(r"\b(?:wbc(?: count)?|white (?:blood )?(?:cell )?count|white cells?|leukocytes?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*"
+    ("wbc", re.compile(r"\b(?:wbcs?(?: count)?|white (?:blood )?(?:cell )?count|white (?:blood )?cells?|leu[ck]ocytes?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*"
                        r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?!\d|\s*(?:/|per)\s*(?:hpf|high))", re.I)),  # not urine /hpf
     ("plt", re.compile(r"\b(?:plts?|platelets?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)",
                        re.I)),
