@@ -238,6 +238,12 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("He denies fever, chills, and dysuria.", {"Fever": "absent", "Chills": "absent", "Dysuria": "absent"}),
     ("The neck is not stiff.", {"Stiff neck": "absent"}),
     ("The thyroid gland is tender.", {"tender thyroid gland": "present"}),
+    # how long the complaint has lasted, not how long a habit, a partner or a drug has
+    ("A 40-year-old woman has had abdominal pain for 5 days.", {"symptoms lasting less than one month": "present"}),
+    ("A rash that has been ongoing for eight months.", {"symptoms lasting more than six months": "present"}),
+    ("He has leg pain and swelling of 3 days' duration.", {"symptoms lasting less than one month": "present"}),
+    ("She has smoked for 10 years and has a cough.", {"symptoms persisting for two years or more": None}),
+    ("He was involved in a motor vehicle accident 2 days ago.", {"symptoms lasting less than one month": None}),
     # habits with a number, and a plain "alert and oriented"
     ("She drinks 3 beers a day.", {"heavy alcohol use": "present"}),
     ("He drinks 1 beer a day.", {"heavy alcohol use": None}),

@@ -418,6 +418,46 @@ def _in_other_fluid(text: str, at: int) -> bool:
 
 
 
+# How long the complaint has lasted, in the forms case reports write it ("for 5 days", "began 4 days ago",
+# "of 3 days' duration", "an eight-month history"), as the duration findings' buckets; the first such statement of
+# a case that is not about a habit, a partner, a trip or a drug.
+_WORD_NUM = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+             "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "several": 3, "few": 3, "couple": 2}
+_QTY = r"(\d{1,3}(?:\.\d)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|a few|a couple of)"
+_UNIT = r"(hours?|days?|weeks?|months?|years?)"
+_DURATION = re.compile(
+    rf"\b(?:for|over|during|in)\s+(?:the\s+)?(?:past|last|previous)?\s*(?:about\s+|approximately\s+|around\s+|nearly\s+)?"
+    rf"{_QTY}[\s-]+{_UNIT}\b(?!\s+(?:of|after|before|later|postpartum|post))"
+    rf"|\b{_QTY}[\s-]+{_UNIT}\s+ago\b"
+    rf"|\bof\s+{_QTY}[\s-]+{_UNIT}(?:'|\u2019)?\s*duration\b"
+    rf"|\b{_QTY}[\s-]+{_UNIT[:-2]}s?)[\s-]+history\b", re.I)
+_NOT_COMPLAINT = re.compile(r"\b(?:smok\w*|cigarettes?|packs?|sexual\w*|partners?|married|lives?|living|works?|worked|"
+                            r"employed|travel\w*|trip|vacation|visit\w*|tak(?:es|ing|en)|medications?|drugs?|drinks?|"
+                            r"alcohol|quit|diagnosed|surgery|underwent|treated|started|admitted|hospitali[sz]ed|born|"
+                            r"pregnan\w*|delivered|menstrual|period|immigrated|moved|incarcerated|prescribed|accident|injury|injured|"
+                            r"fell|fall|trauma|collision|crash|bitten|bite|exposed|contact|returned|attended|gained|lost)\b",
+                            re.I)
+_BUCKETS = ((14, "local:symptoms_under_one_month"), (31, "local:symptoms_at_least_two_weeks"),
+            (180, "local:symptoms_one_to_six_months"), (730, "local:symptoms_over_six_months"),
+            (10 ** 9, "local:symptoms_over_two_years"))
+_STOP = re.compile(r"(?<!\d)[.;](?!\d)")
+_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30.4, "year": 365}
+
+
+def stated_duration(text: str) -> tuple[str, tuple[int, int]] | None:
+    """The duration finding of the complaint, and where it is said."""
+    for m in _DURATION.finditer(text):
+        qty, unit = next((q, u) for q, u in zip(m.groups()[::2], m.groups()[1::2]) if q)
+        clause = _STOP.split(text[:m.start()])[-1] + _STOP.split(text[m.start():])[0]  # its sentence
+        if _NOT_COMPLAINT.search(clause):
+            continue
+        q = qty.lower().replace("a couple of", "couple").replace("a few", "few")
+        n = _WORD_NUM.get(q) or float(q)
+        days = n * _DAYS[unit.lower().rstrip("s")]
+        return next(f for top, f in _BUCKETS if days < top), m.span()
+    return None
+
+
 # Tests stated to be normal ("Liver enzymes, creatinine and coagulation studies are normal", "with a normal
 # lipase"): each named test's abnormal findings are absent. Item name -> those findings.
 _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
@@ -727,6 +767,11 @@ class Extractor:
             seen.add((fid, pol))
             out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
                                span=(s, e), text=text[s:e]))
+        if loose and (dur := stated_duration(text)) and not any(c.id.startswith("local:symptoms_") for c in out):
+            fid, span = dur
+            if fid in self.ix.finding_pos:
+                out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity="present",
+                                   span=span, text=text[span[0]:span[1]]))
         for fid, span in stated_normal(text):
             if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
                 out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity="absent",
