@@ -230,6 +230,10 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     # negation: test results, "sparing", clause boundaries, a denied predicate
     ("Viral hepatitis serologies are negative.", {"Viral hepatitis": "absent"}),
     ("A rapid HIV test is performed and is negative.", {"HIV infection": "absent"}),
+    ("Hepatitis B surface antigen (HBsAg): Negative", {"positive hepatitis B surface antigen": "absent"}),
+    ("Supplemental oxygen does not improve cyanosis.", {"Cyanosis": "present"}),
+    ("He denies any headaches, changes in vision, or pain with eye movement.", {"Headache": "absent", "Pain": "absent"}),
+    ("Cardiopulmonary examination shows no abnormalities.", {"Heart murmur": "absent", "Crackles": "absent"}),
     ("He has fever and is negative for HIV.", {"Fever": "present", "HIV infection": "absent"}),
     ("The rash spares the diaper area.", {"rash in the diaper area": "absent"}),
     ("Doppler shows no flow in the hepatic veins and CT shows caudate lobe hypertrophy.",

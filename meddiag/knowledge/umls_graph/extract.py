@@ -51,7 +51,10 @@ _TERMINATORS = frozenset(
     "but however although though yet except apart aside besides still which who whereas while i he she "
     "they we it there has have had is was are were reports report reported complains complained "
     "endorses endorsed presents presented notes noted now then also since because "
-    "shows showed reveals revealed demonstrates demonstrated confirms confirmed".split()
+    "shows showed reveals revealed demonstrates demonstrated confirms confirmed "
+    # a verb the negation governs in place of the finding ("oxygen does not improve cyanosis")
+    "improve improves improved worsen worsens worsened relieve relieves relieved alleviate alleviates alleviated "
+    "exacerbate exacerbates exacerbated".split()
 )
 _SKIP = frozenset(  # words that may sit between a trigger and its concept ("don't have", "I think I've had")
     "i i'm im i've ive he she they we it has have had been is was are were get got feel felt do does did am "
@@ -83,7 +86,7 @@ _VITAL_KINDS = frozenset(("temp", "bp", "hr", "rr", "spo2"))
 _FETAL_BEFORE = re.compile(r"\b(?:fetal|fetus|foetal|fhr)\b[^.;\n]{0,20}$", re.I)
 _TIMES = re.compile(r"\s*(?:times|x|\u00d7|-?fold)(?![^\s.,;])(?!\s*10\b)", re.I)  # a multiple of normal
 _ABBREVIATION = re.compile(r"(?<=[a-z])\s*\((?=[A-Za-z0-9+-]*[A-Za-z])[A-Za-z][A-Za-z0-9+-]{0,7}\)(?=\s+[a-z])")
-_COLON_NEGATIVE = re.compile(r"\s*[:=]\s*(?:negative|absent|none|not detected|non-?reactive)\b", re.I)
+_COLON_NEGATIVE = re.compile(r"\s*(?:\([^()]{1,15}\)\s*)?[:=]\s*(?:negative|absent|none|not detected|non-?reactive)\b", re.I)
 # Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
 # words say so ("family history of colon cancer" is a finding of its own).
 _KIN = (r"(?:father|mother|dad|mom|mum|brother|sister|siblings?|parents?|uncle|aunt|grand(?:father|mother|parents?)|"
@@ -487,6 +490,8 @@ _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (r"finger[- ](?:to[- ])?nose(?: test| testing)?|coordination", ("HP:0001310", "HP:0001251")),
     (r"speech", ("HP:0001260",)),
     (r"lungs?|breath sounds", ("HP:0030830", "HP:0030828")),
+    (r"cardiopulmonary", ("HP:0030148", "HP:0030830", "HP:0030828")),
+    (r"heart(?: sounds)?|cardiac", ("HP:0030148",)),
     (r"(?:(?:peripheral|distal|pedal|femoral|radial|dorsalis pedis|posterior tibial) )*pulses",
      ("HP:0032553", "HP:0032554")),
     (r"(?:comprehensive|basic) metabolic(?: panel)?|cmp|bmp|(?:serum )?chemistr(?:y|ies)",
@@ -494,7 +499,8 @@ _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
 )]
 _NORMAL_AFTER = re.compile(r"(?:\s+(?:is|are|was|were|remains?|remained)|\s*[:=])?\s+(?:all\s+|both\s+|also\s+|otherwise\s+|"
                            r"entirely\s+|completely\s+|reportedly\s+)?(?:normal|within (?:the )?(?:normal|reference) (?:limits|ranges?)|"
-                           r"unremarkable|wnl|not (?:elevated|raised)|intact|2\+|5/5|full|clear|palpable|symmetric(?:al)?)"
+                           r"unremarkable|wnl|not (?:elevated|raised)|intact|2\+|5/5|full|clear|palpable|symmetric(?:al)?|"
+                           r"(?:shows?|showed|reveals?|revealed|demonstrates?|demonstrated) no (?:abnormalit(?:y|ies)|findings))"
                            r"(?![\w+/])(?!\s+(?:except|apart|other|aside|but|for|(?:in|on) (?:the |both )?(?:upper|lower|"
                            r"left|right|proximal|distal|arms?|legs?|hands?|feet)|(?:in|on) (?:his|her) (?:left|right))\b)",
                            re.I)
@@ -502,7 +508,7 @@ _NORMAL_BEFORE = re.compile(r"\b(?:normal|full|intact)\s+", re.I)
 _ITEM_SPLIT = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s+as well as\s+", re.I)
 _ITEM_TRIM = re.compile(r"^[^a-z0-9]*(?:(?:the|her|his|their|patient's|patient\u2019s|a|an|serum|plasma|blood|both|all|other|"
                         r"routine|initial|repeat)\s+)*|"
-                        r"(?:\s+(?:levels?|tests?|studies|results?|values?|concentrations?|panel))+$", re.I)
+                        r"(?:\s+(?:levels?|tests?|studies|results?|values?|concentrations?|panel|exam|examination))+$", re.I)
 
 
 def _normal_test(item: str) -> tuple[str, ...] | None:
