@@ -200,6 +200,7 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("Serum electrolytes: normal", {"Hyponatremia": "absent", "Hyperkalemia": "absent"}),
     ("CBC is normal except for a low platelet count.", {"Anemia": None, "Thrombocytopenia": "present"}),
     ("His vital signs are within normal limits.", {"Fever": "absent", "Tachycardia": "absent", "Hypotension": "absent"}),
+    ("Her temperature is 37.8°C (100°F).", {"Fever": "uncertain"}),
     ("Vital signs are normal except for a temperature of 38.5 C.", {"Fever": "present", "Tachycardia": None}),
     ("Vital signs and physical examination are within normal limits.", {"Fever": "absent", "Tachycardia": "absent"}),
     ("Initial complete blood count, comprehensive metabolic panel, and abdominal radiograph were unremarkable.",

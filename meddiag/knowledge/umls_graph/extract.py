@@ -300,6 +300,8 @@ def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[l
             return [(FEVER, "present")], v, unit.upper()
         if c < 35.0:
             return [(HYPOTHERMIA, "present"), (FEVER, "absent")], v, unit.upper()
+        if c >= 37.5:  # 37.5-37.9 °C: low-grade, neither a fever nor its absence
+            return [(FEVER, "uncertain")], v, unit.upper()
         return [(FEVER, "absent")], v, unit.upper()
     if kind == "bp":
         s, d = int(g[0]), int(g[1])
