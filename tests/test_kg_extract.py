@@ -250,6 +250,9 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("He has leg pain and swelling of 3 days' duration.", {"symptoms lasting less than one month": "present"}),
     ("She has smoked for 10 years and has a cough.", {"symptoms persisting for two years or more": None}),
     ("He was involved in a motor vehicle accident 2 days ago.", {"symptoms lasting less than one month": None}),
+    # a loose match does not take its words from two items of a list
+    ("5 days of abdominal pain, fever, vomiting, and mild diarrhea.", {"Low-grade fever": None, "Fever": "present"}),
+    ("She is short of breath, and her face becomes red.", {"Short face": None, "Facial erythema": "present"}),
     # habits with a number, and a plain "alert and oriented"
     ("She drinks 3 beers a day.", {"heavy alcohol use": "present"}),
     ("He drinks 1 beer a day.", {"heavy alcohol use": None}),

@@ -64,6 +64,7 @@ _SENTENCE = re.compile(r"[.;:?!\n]")
 _PUNCT = re.compile(r"[,.;:?!()\n]")
 _LIST_END = frozenset(("or", "nor", "and"))
 _BE = frozenset("is are was were remains remained appears appeared seems".split())
+_LIST_JOIN = re.compile(r",\s*(?:and|or|but)\b", re.I)
 _DONE = frozenset("performed done obtained drawn sent repeated ordered checked".split())
 _POST_GAP = frozenset("notably conspicuously completely entirely also "
                       "test tests result results screen screening culture cultures study studies level levels came "
@@ -580,6 +581,8 @@ class Extractor:
                             toks[negs[0] - 1][0] in _BE  # "the abdomen is not tender": denied of its subject
                         if negs and not absent:
                             continue  # "elevated homocysteine and a normal methylmalonic acid" is no raised MMA
+                        if _LIST_JOIN.search(text, toks[min(used)][1], toks[max(used)][2]):
+                            continue  # words from two items of a list: "fever, vomiting, and mild diarrhea"
                         if fid not in found and not all(i in covered for i in used):
                             out.append((fid, min(used), max(used) + 1, "absent" if absent else None))
                 sent = []
