@@ -257,6 +257,11 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("She drinks 3 beers a day.", {"heavy alcohol use": "present"}),
     ("He drinks 1 beer a day.", {"heavy alcohol use": None}),
     ("He does not smoke.", {"smoking": "absent"}),
+    ("He does not smoke or drink alcohol.", {"smoking": "absent", "heavy alcohol use": "absent"}),
+    ("Urinalysis is normal.", {"Hematuria": "absent", "Proteinuria": "absent"}),
+    ("PT/aPTT is within normal limits.", {"Prolonged partial thromboplastin time": "absent"}),
+    ("Her vitals are stable.", {"Tachycardia": "absent"}),
+    ("Creatinine is stable.", {CREAT_HIGH: None}),
     ("He is alert and oriented.", {"Confusion": "absent"}),
 ])
 def test_reading_exam_prose(graph, text, expect):

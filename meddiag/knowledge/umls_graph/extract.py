@@ -119,6 +119,8 @@ _HABITS = [
                 r"(?:\s+of\s+\w+)?\s+(?:a|per|each|every)\s+(?:day|night|evening)", re.I), "local:heavy_alcohol_use", "present"),
     (re.compile(r"\b(?:does not|doesn't|do not|don't|did not|didn't|never)\s+(?:smoke|use tobacco)\b", re.I),
      "local:smoking", "absent"),
+    (re.compile(r"\b(?:does not|doesn't|do not|don't|never)\s+(?:smoke\s+(?:or|and)\s+)?drinks?(?:\s+alcohol)?\b"
+                r"|\bdenies\s+(?:any\s+)?(?:alcohol|drinking)\b", re.I), "local:heavy_alcohol_use", "absent"),
     (re.compile(r"\b(?:alert and oriented|fully oriented|oriented to (?:person|time|place)|a\s?&\s?o\s?x\s?[34]|aox[34])\b",
                 re.I), "HP:0001289", "absent"),  # no confusion
 ]
@@ -481,8 +483,9 @@ _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
     (r"liver (?:enzymes|function(?: tests)?|tests|panel|chemistries|function studies)|lfts?|transaminases|"
      r"aminotransferases", ("HP:0002910",)),
     (r"coagulation(?: tests| studies| profile| screen| panel| parameters)?|coags|clotting(?: tests| studies| screen)?|"
-     r"pt/inr|pt and ptt|pt and inr|pt/ptt", ("HP:0008151", "HP:0003645")),
+     r"pt/inr|pt and a?ptt|pt and inr|pt/a?ptt", ("HP:0008151", "HP:0003645")),
     (r"(?:renal|kidney) function(?: tests)?|bun and creatinine|urea and electrolytes|u&e", ("HP:0003259",)),
+    (r"urinalysis|ua|urine (?:analysis|dipstick|microscopy)", ("HP:0000790", "HP:0000093", "HP:0012085")),
     (r"(?:complete |full )?blood counts?|cbc|fbc", (ANEMIA, LEUKOCYTOSIS, LEUKOPENIA, THROMBOCYTOPENIA)),
     (r"thyroid function(?: tests)?|tfts|thyroid (?:studies|panel)", ("HP:0031098", "HP:0002925")),
     (r"vital signs|vitals", (FEVER, HTN, HYPOTN, TACHY, BRADY, TACHYPNEA)),
@@ -503,7 +506,7 @@ _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
 _NORMAL_AFTER = re.compile(r"(?:\s+(?:is|are|was|were|remains?|remained)|\s*[:=])?\s+(?:all\s+|both\s+|also\s+|otherwise\s+|"
                            r"entirely\s+|completely\s+|reportedly\s+)?(?:normal|within (?:the )?(?:normal|reference) (?:limits|ranges?)|"
                            r"unremarkable|wnl|not (?:elevated|raised)|intact|2\+|5/5|full|clear|palpable|symmetric(?:al)?|"
-                           r"(?:shows?|showed|reveals?|revealed|demonstrates?|demonstrated) no (?:abnormalit(?:y|ies)|findings))"
+                           r"(?:shows?|showed|reveals?|revealed|demonstrates?|demonstrated) no (?:abnormalit(?:y|ies)|findings)|stable)"
                            r"(?![\w+/])(?!\s+(?:except|apart|other|aside|but|for|(?:in|on) (?:the |both )?(?:upper|lower|"
                            r"left|right|proximal|distal|arms?|legs?|hands?|feet)|(?:in|on) (?:his|her) (?:left|right))\b)",
                            re.I)
@@ -527,6 +530,8 @@ def stated_normal(text: str) -> list[tuple[str, tuple[int, int]]]:
         for m in _NORMAL_AFTER.finditer(c):  # "A, B and C are normal": the items just before, back to the first unknown
             for item in reversed(_ITEM_SPLIT.split(c[:m.start()])):
                 ids = _normal_test(item)
+                if ids and m.group().lower().endswith("stable") and FEVER not in ids:
+                    ids = None  # "vital signs are stable"; a stable creatinine may be stably high
                 if ids is None:  # another normal thing ("physical examination"), else the list has ended
                     if len(item.split()) > 3:
                         break
