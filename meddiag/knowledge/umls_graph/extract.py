@@ -743,11 +743,14 @@ class Extractor:
                 if not pairs:
                     continue
                 taken.append(m.span())
-                for fid, pol in pairs:
-                    if fid in self.ix.finding_pos:
-                        out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
-                                           span=m.span(), text=m.group(), value=value, unit=unit))
+                out += [self._concept(fid, pol, m.span(), text, value=value, unit=unit)
+                        for fid, pol in pairs if fid in self.ix.finding_pos]
         return out
+
+    def _concept(self, fid: str, polarity: str, span: tuple[int, int], text: str, **measured) -> Concept:
+        """The finding ``fid`` as read at ``span`` of ``text``."""
+        return Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=polarity, span=span,
+                       text=text[span[0]:span[1]], **measured)
 
     def extract(self, text: str, loose: bool = False, age: float | None = None) -> list[Concept]:
         """The findings stated in text; ``loose`` adds the looser matches (for written case reports);
@@ -781,31 +784,21 @@ class Extractor:
             if (fid, pol) in seen:
                 continue
             seen.add((fid, pol))
-            out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
-                               span=(s, e), text=text[s:e]))
+            out.append(self._concept(fid, pol, (s, e), text))
+        # statements read as a whole, each only when its finding is not read already: the complaint's duration,
+        # tests and examinations stated normal, habits, and single words that state an absence
+        stated: list[tuple[str, str, tuple[int, int]]] = []
         if loose and (dur := stated_duration(text)) and not any(c.id.startswith("local:symptoms_") for c in out):
-            fid, span = dur
-            if fid in self.ix.finding_pos:
-                out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity="present",
-                                   span=span, text=text[span[0]:span[1]]))
-        for fid, span in stated_normal(text):
+            stated.append((dur[0], "present", dur[1]))
+        stated += [(fid, "absent", span) for fid, span in stated_normal(text)]
+        stated += [(fid, pol, m.span()) for rx, fid, pol in _HABITS for m in rx.finditer(text)]
+        stated += [(_ABSENCE_WORDS[m.group(1).lower()], "absent", m.span()) for m in _ABSENCE.finditer(text)]
+        for fid, pol, span in stated:
             if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
-                out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity="absent",
-                                   span=span, text=text[span[0]:span[1]]))
-        for rx, fid, pol in _HABITS:
-            for m in rx.finditer(text):
-                if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
-                    out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity=pol,
-                                       span=m.span(), text=m.group()))
-        for m in _ABSENCE.finditer(text):
-            fid = _ABSENCE_WORDS[m.group(1).lower()]
-            if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
-                out.append(Concept(id=fid, label=self.ix.f_label[self.ix.finding_pos[fid]], polarity="absent",
-                                   span=m.span(), text=m.group()))
+                out.append(self._concept(fid, pol, span, text))
         present = {c.id for c in out if c.polarity == "present"}
         if {ANEMIA, LEUKOPENIA, THROMBOCYTOPENIA} <= present and PANCYTOPENIA in self.ix.finding_pos:
             first = next(c for c in out if c.id == ANEMIA)
-            out.append(Concept(id=PANCYTOPENIA, label=self.ix.f_label[self.ix.finding_pos[PANCYTOPENIA]],
-                               polarity="present", span=first.span, text=first.text))
+            out.append(self._concept(PANCYTOPENIA, "present", first.span, text))
         out.sort(key=lambda c: c.span or (0, 0))
         return out
