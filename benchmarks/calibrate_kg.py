@@ -27,6 +27,7 @@ GRID: dict[str, list[float]] = {
     "prior_spread": [0.25, 0.5, 0.75, 1.0, 1.5],  # how far apart the curated prevalence classes are (virtual)
     "hpo_prior": [-24.0, -20.0, -18.0, -16.0, -14.0, -12.0],  # log prior of an HPO disease (virtual)
     "leak": [0.01, 0.02, 0.03, 0.05, 0.08, 0.12],
+    "borrow": [0.0, 0.4, 0.6, 0.8, 1.0],
     "child_discount": [0.2, 0.35, 0.5, 0.7],
     "absent_weight": [0.0, 0.25, 0.5, 0.75, 1.0],
     "present_cap": [2.0, 3.0, 4.0, 6.0, 50.0],

@@ -27,6 +27,7 @@ class RankParams(BaseModel):
     }
     prior_weight: float = 1.0  # how strongly the prior counts against the likelihood terms
     leak: float = 0.03  # P(finding | disease) when no source links them
+    borrow: float = 0.8  # a curated disease's unlisted finding: this x its look-alikes' mean weight (neighbours.py)
     child_discount: float = 0.5  # a parent annotation supports the patient's more specific finding at w * this
     general_base: float = 0.3  # ancestors turning up this often are too general to lend support
     absent_weight: float = 0.75  # multiplier on the term of an absent finding

@@ -7,7 +7,8 @@ likelihood-ratio term per known finding. For a present finding ``f`` the
 likelihood ``P(f | d)`` is the disease's weight for ``f`` or for a more specific HPO term
 (true-path closure), or a parent annotation's weight times ``child_discount`` (the
 patient's specific finding supports a disease annotated with the general term), or
-``leak`` when the sources do not link them; NOT edges set it to their small weight. The
+``leak`` when the sources do not link them (a curated disease borrows from its curated
+look-alikes instead, times ``borrow``: ``neighbours.py``); NOT edges set it to their small weight. The
 term added is ``log(P(f|d) / base_f)`` (at most ``present_cap``); an absent finding adds
 ``absent_weight * log((1 - P(f|d)) / (1 - base_f))``. ``base_f`` is the mean of
 ``P(f|d)`` over all visible diseases. The parameters are ``params.RankParams``.
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from meddiag.knowledge.umls_graph.index import Index
+from meddiag.knowledge.umls_graph.neighbours import neighbours_of
 from meddiag.knowledge.umls_graph.params import RankParams, load_params
 from meddiag.knowledge.umls_graph.profile import profiles_of
 from meddiag.schema import CaseState, Differential, Evidence, Hypothesis, Question
@@ -56,6 +58,15 @@ class Ranker:
         return self._text[1]
 
     # ----------------------------------------------------------------- likelihoods
+    def _floor(self, f: int) -> np.ndarray:
+        """P(f | d) before the disease's own annotations: ``leak``, or for a curated disease
+        what it borrows from its look-alikes (``neighbours.py``)."""
+        p = np.full(len(self.ix.disease_ids), self.params.leak, dtype=np.float64)
+        if self.params.borrow:
+            dis, mean = neighbours_of(self.ix).borrowed(self.ix, f)
+            p[dis] = np.maximum(p[dis], self.params.borrow * mean)
+        return p
+
     def likelihood(self, f: int) -> np.ndarray:
         """P(finding f present | disease) for every disease (cached per finding)."""
         p = self._cache.get(f)
@@ -63,7 +74,7 @@ class Ranker:
             return p
         ix = self.ix
         prm = self.params
-        p = np.full(len(ix.disease_ids), prm.leak, dtype=np.float64)
+        p = self._floor(f)
         anc = ix.ancestors(f)
         for a in anc:
             if self.base[a] >= prm.general_base:
@@ -84,7 +95,7 @@ class Ranker:
     def absent_likelihood(self, f: int) -> np.ndarray:
         """P(finding f absent | disease): the closure weight only (a missing child says little)."""
         ix = self.ix
-        p = np.full(len(ix.disease_ids), self.params.leak, dtype=np.float64)
+        p = self._floor(f)
         sl = ix.closure.col(f)
         p[ix.closure.dis[sl]] = ix.closure.w[sl]
         sl = ix.negated.col(f)
@@ -256,11 +267,16 @@ class Ranker:
         return cands, np.log(np.maximum(self.lift(cands, dis) @ pi, 1e-12))
 
     def _sub_likelihoods(self, cands: np.ndarray, dis: np.ndarray) -> np.ndarray:
-        """P(finding | disease) for candidate findings x a few diseases (closure and NOT edges)."""
+        """P(finding | disease) for candidate findings x a few diseases (closure and NOT edges,
+        and for the curated diseases what they borrow from their look-alikes)."""
         ix = self.ix
+        nb = neighbours_of(ix) if self.params.borrow else None
+        near = nb.cur[nb.nbr[nb.row[dis[nb.row[dis] >= 0]]]].ravel() if nb is not None else dis[:0]
+        every = np.concatenate([dis, np.setdiff1d(near, dis)])  # the diseases, then their look-alikes
         col = np.full(len(ix.disease_ids), -1)
-        col[dis] = np.arange(len(dis))
-        lik = np.full((len(cands), len(dis)), self.params.leak)
+        col[every] = np.arange(len(every))
+        lik = np.zeros((len(cands), len(every)))
+        own = np.zeros((len(cands), len(every)), dtype=bool)
         for sp in (ix.closure, ix.negated):  # gather only the candidates' columns
             starts, lens = sp.ptr[cands], sp.ptr[cands + 1] - sp.ptr[cands]
             pos = np.repeat(starts - np.cumsum(lens) + lens, lens) + np.arange(lens.sum())
@@ -268,7 +284,14 @@ class Ranker:
             c = col[sp.dis[pos]]
             keep = c >= 0
             lik[r[keep], c[keep]] = sp.w[pos][keep]
-        return lik
+            own[r[keep], c[keep]] = True
+        floor = np.full((len(cands), len(dis)), self.params.leak)
+        if nb is not None:
+            for k in np.flatnonzero(nb.row[dis] >= 0):
+                i = nb.row[dis[k]]
+                mean = lik[:, col[nb.cur[nb.nbr[i]]]] @ nb.sim[i]
+                floor[:, k] = np.maximum(floor[:, k], self.params.borrow * mean)
+        return np.where(own[:, :len(dis)], lik[:, :len(dis)], floor)
 
     def question(self, f: int, gain: float = 0.0) -> Question:
         ix = self.ix
