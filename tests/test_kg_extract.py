@@ -263,6 +263,9 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("Her vitals are stable.", {"Tachycardia": "absent"}),
     ("Creatinine is stable.", {CREAT_HIGH: None}),
     ("He is alert and oriented.", {"Confusion": "absent"}),
+    ("She denies nausea, vomiting, diarrhea.", {"Nausea": "absent", "Vomiting": "absent", "Diarrhea": "absent"}),
+    ("He has no fever, chills, night sweats, weight loss.", {"Night sweats": "absent", "Weight loss": "absent"}),
+    ("Without vomiting, nausea since the morning.", {"Vomiting": "absent", "Nausea": "present"}),
 ])
 def test_reading_exam_prose(graph, text, expect):
     """Exam prose that reads one way on its words and means another."""

@@ -680,8 +680,8 @@ class Extractor:
         def in_scope(e: int) -> bool:
             """No terminator between the trigger's end and the concept; a comma between them
             continues the scope only through a list closed by "or", "nor" or "and" ("denies
-            fever, chills, and dysuria"), not into the next statement ("without vomiting,
-            nausea since the morning")."""
+            fever, chills, and dysuria") or a bare list of short items to the end of the
+            sentence, not into the next statement ("without vomiting, nausea since the morning")."""
             rest = before[e:]
             j = 0
             while j < len(rest) and rest[j] in _SKIP:
@@ -695,8 +695,14 @@ class Extractor:
             if e < len(before) and "," in text[raw[lo + e - 1].end():raw[start].start()]:
                 if subject_of_clause:  # "no hyperpigmentation, and cortisol and ACTH are both low"
                     return False
-                return any(w in _LIST_END for w in words[lo + e:clause_end])
+                return any(w in _LIST_END for w in words[lo + e:clause_end]) or bare_list(lo + e)
             return True
+
+        def bare_list(i: int) -> bool:
+            """From raw token i to the end of the sentence, a list of three or more short items
+            joined by commas alone ("denies nausea, vomiting, diarrhea.")."""
+            items = text[raw[i].start():raw[clause_end - 1].end()].split(",")
+            return len(items) >= 3 and all(0 < len(x.split()) <= 3 for x in items)
 
         unc = [(s, e) for s, e in self._triggers(before, _UNC_T) if in_scope(e)]
         pseudo = {s for s, _ in self._triggers(before, _PSEUDO_T)}
