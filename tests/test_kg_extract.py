@@ -263,6 +263,8 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("Her vitals are stable.", {"Tachycardia": "absent"}),
     ("Creatinine is stable.", {CREAT_HIGH: None}),
     ("He is alert and oriented.", {"Confusion": "absent"}),
+    ("Blood pressure is 210/130 mm Hg.", {"Hypertensive crisis": "present", "Hypertension": "present"}),
+    ("Blood pressure is 150/95 mm Hg.", {"Hypertensive crisis": "absent", "Hypertension": "present"}),
     ("She denies nausea, vomiting, diarrhea.", {"Nausea": "absent", "Vomiting": "absent", "Diarrhea": "absent"}),
     ("He has no fever, chills, night sweats, weight loss.", {"Night sweats": "absent", "Weight loss": "absent"}),
     ("Without vomiting, nausea since the morning.", {"Vomiting": "absent", "Nausea": "present"}),

@@ -265,7 +265,7 @@ _VITALS = [
 
 FEVER, HYPOTHERMIA = "HP:0001945", "HP:0002045"
 TACHY, BRADY = "HP:0001649", "HP:0001662"
-HTN, HYPOTN = "HP:0000822", "HP:0002615"
+HTN, HYPOTN, HTN_CRISIS = "HP:0000822", "HP:0002615", "HP:0100735"
 TACHYPNEA, BRADYPNEA, HYPOXEMIA = "HP:0002789", "HP:0046507", "HP:0012418"
 HYPERGLY, HYPOGLY, ANEMIA = "HP:0003074", "HP:0001943", "HP:0001903"
 LEUKOCYTOSIS, LEUKOPENIA, THROMBOCYTOPENIA, THROMBOCYTOSIS = "HP:0001974", "HP:0001882", "HP:0001873", "HP:0001894"
@@ -313,6 +313,8 @@ def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[l
         high = s >= 120 or d >= 80 if child else s >= 140 or d >= 90
         out = [(HTN, "present" if high else "absent")]
         out.append((HYPOTN, "present" if s < (child[3] if child else 90) else "absent"))
+        if not child:  # 180/120 or more is a hypertensive crisis (emergency or urgency)
+            out.append((HTN_CRISIS, "present" if s >= 180 or d >= 120 else "absent"))
         return out, float(s), "mmHg"
     v = _num(g[0])
     if kind == "hr":
