@@ -98,7 +98,7 @@ class LooseIndex:
             for ws, fid in self.by_word.get(w, ()):
                 if not all(x in where for x in ws):
                     continue
-                picks = _tightest([where[x] for x in ws], len(ws) + window)
+                picks = _tightest([where[x] for x in sorted(ws)], len(ws) + window)
                 if picks:
                     out.append((fid, picks))
         return out
