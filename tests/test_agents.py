@@ -126,3 +126,15 @@ def test_time_and_place_words_alone_do_not_answer():
                    text="Is the pain in the upper right part of your belly, under the ribs?")
     assert not _echoes("Now the pain has moved down to the lower right side of my tummy.", ruq, known="Abdominal pain")
     assert _echoes("Yes, it hurts under my ribs.", ruq, known="Abdominal pain")
+
+
+def test_a_reply_about_another_finding_does_not_answer_by_its_words(graph):
+    """"Have you been eating more than usual?" - "I've lost my appetite and about four kilos" tells of
+    anorexia and weight loss; the shared word "appetite" does not make it a yes."""
+    from meddiag.agents.kg_reasoner import KGReasoner, ReasonRequest
+
+    asked = Question(finding_id="HP:0002591", label="Polyphagia", text="Has your appetite increased, eating more than usual?")
+    found = {f.id: f.status for f in KGReasoner(graph).read(
+        ReasonRequest(state=CaseState(), text="I've lost my appetite and about four kilos.", asked=asked))}
+    assert found.get("HP:0002039") == "present"  # Anorexia
+    assert "HP:0002591" not in found

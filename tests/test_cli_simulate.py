@@ -32,6 +32,7 @@ def test_simulate_scripted_json(name):
     assert result["turns"] >= 2 and result["tokens"] == 0
     assert isinstance(result["suggested_tests"], list) and len(result["suggested_tests"]) <= 3
     assert result["leading_workup"] and result["leading_treatment"]  # every scenario's leader is curated
+    assert result["correct"], result["final_diagnosis"]  # the deterministic consultation names every bundled case
 
 
 def test_simulate_writes_the_encounter_summary(tmp_path):

@@ -55,6 +55,19 @@ def _echoes(answer: str, asked: Question, known: str = "") -> bool:
     return bool(shared - stems(known, _COMMON)) if known else bool(shared)
 
 
+def _unread(text: str, found: list[Finding], asked: Question) -> str:
+    """The text without the words of the other findings read from it: a reply's words that a finding
+    of another name explains do not take up the question ("Are you eating more?" - "I've lost my
+    appetite"); one that shares a word of the question or its finding still does ("bilious emesis" for
+    "bilious (green) vomiting")."""
+    chars = list(text)
+    topic = stems(f"{asked.text} {asked.label}", _COMMON)
+    for f in found:
+        if f.span is not None and not stems(f.label, _COMMON) & topic:
+            chars[f.span[0]:f.span[1]] = " " * (f.span[1] - f.span[0])
+    return "".join(chars)
+
+
 def answer_status(text: str, source: Source = "patient") -> Status | None:
     """How a reply answers a yes/no question (or a test request), or None when it does not."""
     if source in ("exam", "test"):  # only a short, whole-answer "normal": a long report may be normal in parts
@@ -110,7 +123,7 @@ class KGReasoner(TypedAgent[ReasonRequest, ReasonResult]):
             )
         if req.asked is not None and req.asked.finding_id not in seen:
             status = answer_status(req.text, req.source)
-            if status is None and req.source == "patient" and _echoes(req.text, req.asked, " ".join(
+            if status is None and req.source == "patient" and _echoes(_unread(req.text, found, req.asked), req.asked, " ".join(
                     f.label for f in req.state.findings.values() if f.status == "present")):
                 # "Light really bothers me" / "Light doesn't bother me" answer "Does light bother you?"
                 status = "absent" if _NEGATED.search(req.text) else "present"
