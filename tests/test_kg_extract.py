@@ -268,6 +268,30 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("She denies nausea, vomiting, diarrhea.", {"Nausea": "absent", "Vomiting": "absent", "Diarrhea": "absent"}),
     ("He has no fever, chills, night sweats, weight loss.", {"Night sweats": "absent", "Weight loss": "absent"}),
     ("Without vomiting, nausea since the morning.", {"Vomiting": "absent", "Nausea": "present"}),
+    # the latest of serial values counts; an earlier one ("... 4 months ago") does not replace it
+    ("Troponin I is 0.02 ng/mL on arrival and 1.8 ng/mL 6 hours later.",
+     {"Increased circulating troponin I concentration": "present"}),
+    ("Creatinine is 2.8 mg/dL, increased from 1.2 mg/dL 4 months ago.", {CREAT_HIGH: "present"}),
+    # a CD4 count is no lymphocyte count
+    ("His CD4+ T-lymphocyte count is 150/mm3.",
+     {"CD4 count below 200": "present", "CD4 count below 100": "absent", "Lymphopenia": None}),
+    ("Her CD4 count was 650 cells/uL.", {"CD4 count below 200": "absent", "Lymphocytosis": None}),
+    ("Hemoglobin is 19.8 g/dL.", {"Polycythemia": "present", "Anemia": "absent"}),
+    ("Serum alpha-fetoprotein is 450 ng/mL.", {"Elevated circulating alpha-fetoprotein concentration": "present"}),
+    ("Maternal serum AFP is 2.8 MoM.", {"Elevated circulating alpha-fetoprotein concentration": None}),
+    ("PSA is 12 ng/mL.", {"Elevated prostate-specific antigen level": "present"}),
+    ("Urine osmolality is 90 mOsm/kg.", {"Hyposthenuria": "present"}),
+    # an angle is no temperature
+    ("The knee can be flexed to only 90 degrees.", {"Hypothermia": None, "Fever": None}),
+    ("HIV testing is negative.", {"HIV infection": "absent"}),
+    # a positive test's name, stated negative
+    ("Her rheumatoid factor is negative.", {"Rheumatoid factor positive": "absent"}),
+    ("A tuberculin skin test is negative.", {"Positive tuberculin skin test": "absent"}),
+    ("Rheumatoid factor is positive.", {"Rheumatoid factor positive": "present"}),
+    # an operation days or weeks ago is a recent one; one years ago is neither recent nor the complaint's length
+    ("He underwent a cholecystectomy 10 days ago.", {"recent surgery or immobilization": "present"}),
+    ("He had an appendectomy 20 years ago.",
+     {"recent surgery or immobilization": None, "symptoms persisting for two years or more": None}),
 ])
 def test_reading_exam_prose(graph, text, expect):
     """Exam prose that reads one way on its words and means another."""

@@ -35,7 +35,7 @@ _NEG_PRE = [
     "normal",
 ]
 _NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone", "within normal limits",
-             "unremarkable", "normal", "wnl", "not detected", "nonreactive", "non reactive"]
+             "unremarkable", "normal", "wnl", "not detected", "undetectable", "nonreactive", "non reactive"]
 _UNCERTAIN = [
     "not sure if", "not sure whether", "not sure", "unsure", "maybe", "might", "might have", "possibly",
     "suspecting", "suspects", "suspect",
@@ -67,7 +67,7 @@ _BE = frozenset("is are was were remains remained appears appeared seems".split(
 _LIST_JOIN = re.compile(r",\s*(?:and|or|but)\b", re.I)
 _DONE = frozenset("performed done obtained drawn sent repeated ordered checked".split())
 _POST_GAP = frozenset("notably conspicuously completely entirely also "
-                      "test tests result results screen screening culture cultures study studies level levels came "
+                      "test tests testing tested result results screen screening culture cultures study studies level levels came "
                       "back was is were are been antibody antibodies antigen serology titer titers titre assay panel "
                       "stain staining smear pcr swab serologies markers screens panels smears swabs workup "
                       "repeatedly persistently consistently all both".split())
@@ -124,6 +124,18 @@ _HABITS = [
     (re.compile(r"\b(?:alert and oriented|fully oriented|oriented to (?:person|time|place)|a\s?&\s?o\s?x\s?[34]|aox[34])\b",
                 re.I), "HP:0001289", "absent"),  # no confusion
 ]
+# an operation days or a few weeks ago ("underwent a cholecystectomy 10 days ago", "postoperative day 3")
+_OPERATION = (r"(?:surgery|surgical\s+\w+|operation|operated|\w+ectom(?:y|ies)|\w+otomy|\w+plasty|replacement|repair|"
+              r"resection|bypass|c-section|cesarean(?:\s+section|\s+delivery)?|caesarean(?:\s+section)?)")
+_LATELY = (r"(?:(?:[1-9]|[12]\d|30|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|a few|several|"
+           r"a couple of)\s+days?|(?:[1-6]|one|two|three|four|five|six|a few|a couple of)\s+weeks?|yesterday)")
+_RECENT_OPERATION = re.compile(
+    rf"\b{_OPERATION}\b[^.;]{{0,40}}?\b{_LATELY}(?:\s+(?:ago|earlier|before|prior))?"
+    rf"|\b{_LATELY}\s+(?:after|following)\s+(?:(?:a|an|the|his|her|\w+)\s+){{0,3}}{_OPERATION}\b"
+    r"|\bpost-?\s?op(?:erative)?(?:ly)?\s+day\b|\b(?:recently|just)\s+(?:underwent|had|undergone)\s+(?:(?:a|an|the|\w+)\s+){0,3}"
+    rf"{_OPERATION}\b", re.I)
+_HABITS += [(_RECENT_OPERATION, "local:recent_immobilization_or_surgery", "present"),
+            (_RECENT_OPERATION, "local:recent_surgery_or_varicella", "present")]
 _IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322"})  # "past medical history", "family history", "healthy"
 # Words of a finding used in another sense: a match inside one of these is not that finding
 # ("bilirubin falls" is no fall, "a faint lacy rash" no faint, "pain and temperature sensation" no fever).
@@ -209,7 +221,14 @@ _LABS: dict[str, tuple[str, float | None, str | None, float | None, str | None]]
     "gap": (r"(?:serum )?anion gap", None, None, 16, "HP:0031962"),
     "sosm": (r"(?:serum|plasma) osmolality", 275, "HP:6000680", 295, "HP:6000681"),  # mOsm/kg
     "pco2": (r"pa?co2", 35, "HP:0012417", 45, "HP:0012416"),  # mm Hg
+    "afp": (r"(?:serum )?(?:alpha|\u03b1|a)[- ]?fetoprotein|afp", None, None, 10, "HP:0006254"),  # ng/mL; not MoM
+    "psa": (r"psa|prostate[- ]specific antigen", None, None, 4, "HP:0025020"),  # ng/mL
+    "hcg": (r"(?:serum |quantitative )?(?:(?:beta|\u03b2|b)[- ]?)?hcg|(?:beta[- ])?human chorionic gonadotropin", None, None,
+            5, "HP:6000485"),  # mIU/mL
+    "uosm": (r"urine osmolality|urinary osmolality|urine osm", 250, "HP:0003158", None, None),  # mOsm/kg
 }
+# labs of a fluid other than blood, read wherever they stand
+_OWN_FLUID = frozenset(("uosm",))
 # A white cell type as a share (%) or an absolute count (/µL): (words, % above, cells/µL below, /µL above, low, high)
 _DIFF: dict[str, tuple[str, float, float | None, float, str | None, str]] = {
     "eos": (r"eosinophils?|eos", 6, None, 500, None, "HP:0001880"),
@@ -225,6 +244,8 @@ _SI = {("calcium", "mmol/l"): 4.0, ("lactate", "mg/dl"): 1 / 9, ("troponin", "ng
        ("b12", "pmol/l"): 1.355, ("iron", "µmol/l"): 5.59, ("iron", "umol/l"): 5.59, ("crp", "mg/dl"): 10.0}
 ACIDOSIS, ALKALOSIS = "HP:0001941", "HP:0001948"
 PANCYTOPENIA = "HP:0001876"
+POLYCYTHEMIA = "HP:0001901"
+CD4_BELOW_100, CD4_BELOW_200, CD4_LOW = "local:cd4_below_100", "local:cd4_below_200", "local:low_cd4_count"
 
 _NUM = r"(\d{1,3}(?:[.,]\d+)?)"
 _VITALS = [
@@ -258,6 +279,9 @@ _VITALS = [
     ("na", re.compile(r"\b(?:na\+?|sodium)\s*(?:of|is|was|are|were|:|=)?\s*(\d{2,3})\b", re.I)),
     ("k", re.compile(r"\b(?:k\+?|potassium)\s*(?:of|is|was|are|were|:|=)?\s*(\d(?:\.\d+)?)\b", re.I)),
     ("ph", re.compile(r"\b(?:arterial )?ph\s*(?:of|is|was|are|were|:|=)?\s*(7\.\d\d)\b", re.I)),  # two decimals: blood, not urine
+    ("cd4", re.compile(r"\bcd4\+?(?:\s*(?:\+|positive))?(?:\s*t[- ]?(?:cells?|lymphocytes?|helper cells?))?\s*"
+                       r"(?:cell\s+)?(?:count|level)?\s*(?:of|is|was|are|were|:|=)?\s*(?:only\s+|now\s+)?"
+                       r"(\d{1,4})(?!\d|[.,]\d|\s*%)", re.I)),
     *[(name, re.compile(r"\b(?:" + row[0] + r")\s*(?:count)?\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)"
                         r"(?![-\u2013]\d)(?!\d|[.,]\d)\s*(%|/(?:µ|u|mc|m)l|/mm3|cells/(?:µ|u|m)l)?", re.I)) for name, row in _DIFF.items()],
 ]
@@ -298,6 +322,8 @@ def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[l
         unit = (g[1] or "").lower()[:1] or ("f" if v > 50 else "c")
         if (unit == "c" and not 30 <= v <= 45) or (unit == "f" and not 86 <= v <= 113):
             return [], v, unit
+        if not g[1] and not (34 <= v <= 43 or 93 <= v <= 110) and not _TEMP_WORD.search(m.group()):
+            return [], v, unit  # "flexed to 90 degrees" is an angle, not a temperature
         c = (v - 32) * 5 / 9 if unit == "f" else v
         if c >= 38.0:
             return [(FEVER, "present")], v, unit.upper()
@@ -344,23 +370,22 @@ def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[l
     if kind == "hb":
         unit = (g[1] or "").lower()
         gdl = v / 10 if unit == "g/l" or v > 30 else v
-        return [(ANEMIA, "present" if gdl < 11.5 else "absent")], v, unit or "g/dL"
+        out = [(ANEMIA, "present" if gdl < 11.5 else "absent")]
+        if age is None or age >= 1:  # a newborn's haemoglobin runs high
+            out.append((POLYCYTHEMIA, "present" if gdl > 18.5 else "absent"))
+        return out, v, unit or "g/dL"
+    if kind == "cd4":
+        if v >= 2000:
+            return [], v, "/µL"
+        return [(CD4_BELOW_100, "present" if v < 100 else "absent"), (CD4_BELOW_200, "present" if v < 200 else "absent"),
+                (CD4_LOW, "present" if v < 200 else "absent")], v, "/µL"
     if kind in _LABS:
-        _, lo, below, hi, above = _LABS[kind]
         unit = (g[1] or "").lower() if len(g) > 1 else ""
         if kind == "pt" and "prothrombin" not in m.group().lower() and not unit.startswith("s"):
             return [], v, unit  # a bare "pt" with no seconds may be the patient ("pt is 45")
-        v4 = v * _SI.get((kind, unit), 1.0)
-        if kind == "creatinine" and v > 30:  # µmol/L
-            v4 = v / 88.4
-        out = []
-        if below and lo is not None and v4 < lo:
-            out.append((below, "present"))
-        if above and hi is not None and v4 > hi:
-            out.append((above, "present"))
-        if not out:
-            out = [(f, "absent") for f in (below, above) if f]
-        return out, v, unit or ""
+        if kind == "afp" and ((age is not None and age < 1) or re.match(r"\s*(?:mom|multiples?)\b", m.string[m.end():], re.I)):
+            return [], v, unit  # an infant's AFP runs high; a maternal AFP in multiples of the median is read as words
+        return _lab_findings(kind, v, unit), v, unit or ""
     if kind == "ph":
         return [(ACIDOSIS, "present" if v < 7.35 else "absent"), (ALKALOSIS, "present" if v > 7.45 else "absent")], v, ""
     if kind in _DIFF:
@@ -398,6 +423,31 @@ def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[l
     return [], v, ""
 
 
+def _lab_findings(kind: str, v: float, unit: str) -> list[tuple[str, str]]:
+    """A lab value (in ``unit``) against the thresholds of ``_LABS``."""
+    _, lo, below, hi, above = _LABS[kind]
+    v4 = v * _SI.get((kind, unit), 1.0)
+    if kind == "creatinine" and v > 30:  # µmol/L
+        v4 = v / 88.4
+    out = []
+    if below and lo is not None and v4 < lo:
+        out.append((below, "present"))
+    if above and hi is not None and v4 > hi:
+        out.append((above, "present"))
+    return out or [(f, "absent") for f in (below, above) if f]
+
+
+# a later value of the same lab in the same sentence, in the same unit: "troponin I is 0.02 ng/mL on arrival and
+# 1.8 ng/mL 6 hours later", "creatinine rose from 1.0 to 3.2 mg/dL"
+_SERIAL = re.compile(r"(?:\s*(?:,|\b(?:and|then|but|which|on|at|upon|in|the|arrival|admission|presentation|initially|"
+                     r"first|rose|rising|rises|increased|increasing|decreased|decreasing|fell|falling|dropped|"
+                     r"to|a|repeat|repeated|value|of|was|is|now|later|after|subsequently|hours?|days?|measured|"
+                     r"it|has|had|\d+)\b))*?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)\s*([a-zµ/%]+)", re.I)
+_PAST = re.compile(r"(?:\s+\w+){0,3}\s+(?:ago|earlier|previously|before|prior)\b", re.I)  # "... 4 months ago"
+# a temperature's own words: a bare "90 degrees" beside them is still read, out of range
+_TEMP_WORD = re.compile(r"\b(?:temp|temperature|fever|febrile|t)\b", re.I)
+
+
 # a reference range printed after a value: "ferritin of 300 micrograms/liter (normal range 15-200)"
 _STATED_RANGE = re.compile(r"[^()\n.;]{0,25}\(\s*(?:normal|reference|ref\.?|nl)(?: range)?\s*[:=]?\s*"
                            r"(\d+(?:\.\d+)?)\s*(?:-|\u2013|to)\s*(\d+(?:\.\d+)?)", re.I)
@@ -414,6 +464,14 @@ def _against_range(kind: str, value: float, lo: float, hi: float) -> list[tuple[
     if above:
         out.append((above, "present" if value > hi else "absent"))
     return out
+
+
+def _serial(text: str, at: int, unit: str) -> re.Match | None:
+    """The last later value, in the same unit, of the lab whose value ends at ``at``."""
+    last = None
+    while (m := _SERIAL.match(text, at)) and m.group(2).lower() == unit.lower() and not _PAST.match(text, m.end()):
+        last, at = m, m.end()
+    return last
 
 
 def _in_other_fluid(text: str, at: int) -> bool:
@@ -443,7 +501,7 @@ _DURATION = re.compile(
     rf"|\b{_QTY}[\s-]+{_UNIT[:-2]}s?)[\s-]+history\b", re.I)
 _NOT_COMPLAINT = re.compile(r"\b(?:smok\w*|cigarettes?|packs?|sexual\w*|partners?|married|lives?|living|works?|worked|"
                             r"employed|travel\w*|trip|vacation|visit\w*|tak(?:es|ing|en)|medications?|drugs?|drinks?|"
-                            r"alcohol|quit|diagnosed|surgery|underwent|treated|started|admitted|hospitali[sz]ed|born|"
+                            r"alcohol|quit|diagnosed|surgery|\w+ectomy|\w+otomy|\w+plasty|operation|operated|repair|resection|underwent|treated|started|admitted|hospitali[sz]ed|born|"
                             r"pregnan\w*|delivered|menstrual|period|immigrated|moved|incarcerated|prescribed|accident|injury|injured|"
                             r"fell|fall|trauma|collision|crash|bitten|bite|exposed|contact|returned|attended|gained|lost)\b",
                             re.I)
@@ -555,6 +613,7 @@ class Extractor:
         self.ix = index
         self._fix: dict[str, str | None] = {}
         self._loose: LooseIndex | None = None
+        self._unsigned: dict[str, str] | None = None
         # words of disease names are real words, not misspellings ("proctitis" is not "parotitis")
         self._real = frozenset(t for k in index.names for t in k.split())
 
@@ -622,7 +681,22 @@ class Extractor:
         return best or tok
 
     # -- matching
-    def _matches(self, toks: list[tuple[str, int, int]], text: str) -> list[tuple[str, int, int]]:
+    @property
+    def unsigned(self) -> dict[str, str]:
+        """The name of a "positive X" test finding without its "positive" ("rheumatoid factor") -> the
+        finding, where that name is no phrase of its own: a negated one says the finding is absent."""
+        if self._unsigned is None:
+            lex = self.ix.lexicon
+            self._unsigned = {}
+            for phrase in sorted(lex):
+                words = phrase.split()
+                rest = " ".join(w for w in words if w != "positive")
+                if len(words) > 1 and rest != phrase and rest not in lex:
+                    self._unsigned.setdefault(rest, lex[phrase])
+        return self._unsigned
+
+    def _matches(self, toks: list[tuple[str, int, int]], text: str,
+                 lex: dict[str, str] | None = None) -> list[tuple[str, int, int]]:
         """(finding id, first token, last token + 1), leftmost-longest over content tokens; a phrase
         does not run across punctuation ("smoking history, high blood pressure")."""
         content = [i for i, (t, _, _) in enumerate(toks) if t not in STOP]
@@ -632,7 +706,7 @@ class Extractor:
             if j and _PUNCT.search(text[toks[content[j - 1]][2]:toks[i][1]]):
                 k += 1
             seg.append(k)
-        lex, out, i = self.ix.lexicon, [], 0
+        lex, out, i = self.ix.lexicon if lex is None else lex, [], 0
         while i < len(words):
             hit = None
             for n in range(min(self.ix.max_phrase, len(words) - i), 0, -1):
@@ -738,20 +812,24 @@ class Extractor:
             for m in rx.finditer(text):
                 if any(s < m.end() and m.start() < e for s, e in taken):
                     continue
-                if kind not in _VITAL_KINDS and _in_other_fluid(text, m.start()):
+                if kind not in _VITAL_KINDS and kind not in _OWN_FLUID and _in_other_fluid(text, m.start()):
                     continue
                 if kind == "hr" and _FETAL_BEFORE.search(text[max(0, m.start() - 40):m.start()]):
                     continue  # the fetus's heart rate, not the mother's
                 pairs, value, unit = _vital_findings(kind, m, age)
                 if kind in _LABS and (rng := _STATED_RANGE.match(text, m.end())):
                     pairs = _against_range(kind, value, _num(rng.group(1)), _num(rng.group(2))) or pairs
+                span = m.span()
+                if kind in _LABS and unit and (later := _serial(text, m.end(), unit)):  # the latest value counts
+                    value, span = _num(later.group(1)), (m.start(), later.end())
+                    pairs = _lab_findings(kind, value, unit.lower())
                 if kind in _LABS and _TIMES.match(text, m.end()):  # "lipase is 8 times the upper limit of normal"
                     high = _LABS[kind][4]
                     pairs, unit = ([(high, "present")] if high and value > 1 else []), "x normal"
                 if not pairs:
                     continue
-                taken.append(m.span())
-                out += [self._concept(fid, pol, m.span(), text, value=value, unit=unit)
+                taken.append(span)
+                out += [self._concept(fid, pol, span, text, value=value, unit=unit)
                         for fid, pol in pairs if fid in self.ix.finding_pos]
         return out
 
@@ -777,7 +855,10 @@ class Extractor:
         seen = {(c.id, c.polarity) for c in measured}
         exact = self._matches(toks, text)
         family = [m.span() for m in _FAMILY.finditer(text)]
-        for fid, a, b, denied in [(*m, None) for m in exact] + (self._loose_matches(text, toks, exact) if loose else []):
+        # "rheumatoid factor is negative": a positive test's name, negated
+        negated = [(fid, a, b, "absent") for fid, a, b in self._matches(toks, text, self.unsigned)
+                   if not any(a < eb and ea < b for _, ea, eb in exact) and self._polarity(text, raw, a, b) == "absent"]
+        for fid, a, b, denied in [(*m, None) for m in exact] + (self._loose_matches(text, toks, exact) if loose else []) + negated:
             if fid == NEUTRAL or fid in _IGNORE:
                 continue
             s, e = toks[a][1], toks[b - 1][2]
