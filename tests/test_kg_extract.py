@@ -288,6 +288,21 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("Her rheumatoid factor is negative.", {"Rheumatoid factor positive": "absent"}),
     ("A tuberculin skin test is negative.", {"Positive tuberculin skin test": "absent"}),
     ("Rheumatoid factor is positive.", {"Rheumatoid factor positive": "present"}),
+    ("Gonorrhea: Positive. Chlamydia: Negative.",
+     {"positive gonorrhea test (NAAT or Gram-negative intracellular diplococci)": "present",
+      "positive Chlamydia trachomatis test": "absent"}),
+    ("She was treated for gonorrhea last year.",
+     {"positive gonorrhea test (NAAT or Gram-negative intracellular diplococci)": None}),
+    # a result stated in a word after a colon
+    ("Serum Ferritin: Decreased. TSH: Elevated.", {"Decreased circulating ferritin concentration": "present",
+                                                  "Elevated circulating thyroid-stimulating hormone concentration": "present"}),
+    # a finding that is an absence, stated as a negation
+    ("Rectal biopsy shows no ganglion cells.", {"absent ganglion cells on rectal suction biopsy": "present"}),
+    ("The infant has not been able to pass meconium since birth.", {"no meconium passed in the first 48 hours": "present"}),
+    ("Radial pulses are absent on the left.", {"Absent pulse": "present"}),
+    ("Pulses are normal.", {"Absent pulse": "absent"}),
+    ("She denies any other systemic symptoms.", {"found incidentally": None}),
+    ("Another member of the camping party fell ill.", {"Falls": None}),
     # an operation days or weeks ago is a recent one; one years ago is neither recent nor the complaint's length
     ("He underwent a cholecystectomy 10 days ago.", {"recent surgery or immobilization": "present"}),
     ("He had an appendectomy 20 years ago.",

@@ -145,7 +145,7 @@ _MEASURE = (r"(?:levels?|counts?|pressures?|bilirubin|h(?:a)?emoglobin|hb|platel
 _NOT_MEANT: dict[str, re.Pattern] = {
     "HP:0002527": re.compile(  # Falls
         rf"\b{_MEASURE}\s+(?:then\s+|subsequently\s+|further\s+|\w+ly\s+)?(?:falls?|fell|falling|fallen)\b"
-        r"|\bfall(?:s|ing|en)?\s+(?:back\s+)?asleep\b|\bfell\s+(?:back\s+)?asleep\b"
+        r"|\b(?:fall(?:s|ing|en)?|fell)\s+(?:back\s+)?(?:asleep|ill|sick|pregnant)\b"
         r"|\b(?:a|the|any)\s+(?:\w+\s+)?fall\s+(?:in|of)\b"
         r"|\b(?:falls?|fell|falling|fallen)\s+(?:from|to|below|by|under)\s+(?:the\s+|about\s+|around\s+)?\d", re.I),
     "HP:0001279": re.compile(  # Syncope
@@ -444,6 +444,14 @@ _SERIAL = re.compile(r"(?:\s*(?:,|\b(?:and|then|but|which|on|at|upon|in|the|arri
                      r"to|a|repeat|repeated|value|of|was|is|now|later|after|subsequently|hours?|days?|measured|"
                      r"it|has|had|\d+)\b))*?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)\s*([a-zµ/%]+)", re.I)
 _PAST = re.compile(r"(?:\s+\w+){0,3}\s+(?:ago|earlier|previously|before|prior)\b", re.I)  # "... 4 months ago"
+# the colon of a result stated in a word: "TSH: Elevated", "HBsAg: Positive"
+_COLON_RESULT = re.compile(r"(?<=[A-Za-z0-9)])\s?:(?=\s*(?:markedly |mildly |slightly |significantly |very |moderately )?"
+                           r"(?:increased|decreased|elevated|low|high|raised|reduced|positive|prolonged|present)\b)", re.I)
+_TEST_WORDS = frozenset("test tests testing assay antibody antibodies screen titer titre".split())
+_THEN_POSITIVE = re.compile(r"\s*(?::|\s(?:test|tests|testing|is|was|are|were|came back|returned|strongly|weakly))*\s*positive\b", re.I)
+# the first word of a finding that is an absence, and words saying a thing is normal rather than missing
+_LACK_FIRST = frozenset("absent absence no failure inability unable lack lacking without not non".split())
+_NOT_MISSING = re.compile(r"\b(?:normal|normally|unremarkable|wnl|resolved|gone|negative|intact|symmetric(?:al)?)\b", re.I)
 # a temperature's own words: a bare "90 degrees" beside them is still read, out of range
 _TEMP_WORD = re.compile(r"\b(?:temp|temperature|fever|febrile|t)\b", re.I)
 
@@ -614,6 +622,7 @@ class Extractor:
         self._fix: dict[str, str | None] = {}
         self._loose: LooseIndex | None = None
         self._unsigned: dict[str, str] | None = None
+        self._lacking: dict[str, str] | None = None
         # words of disease names are real words, not misspellings ("proctitis" is not "parotitis")
         self._real = frozenset(t for k in index.names for t in k.split())
 
@@ -690,10 +699,33 @@ class Extractor:
             self._unsigned = {}
             for phrase in sorted(lex):
                 words = phrase.split()
-                rest = " ".join(w for w in words if w != "positive")
-                if len(words) > 1 and rest != phrase and rest not in lex:
-                    self._unsigned.setdefault(rest, lex[phrase])
+                if len(words) < 2 or "positive" not in words:
+                    continue
+                rest = [w for w in words if w != "positive"]
+                for name in (rest, [w for w in rest if w not in _TEST_WORDS]):  # "gonorrhea test", "gonorrhea"
+                    if name and " ".join(name) not in lex:
+                        self._unsigned.setdefault(" ".join(name), lex[phrase])
         return self._unsigned
+
+    @property
+    def lacking(self) -> dict[str, str]:
+        """The name of a finding that is an absence ("absent ganglion cells", "failure to pass meconium") without
+        its absence word ("ganglion cells") -> the finding, where that name is no phrase of its own: negated
+        ("absence of ganglion cells", "has not been able to pass meconium") it is the finding."""
+        if self._lacking is None:
+            lex = self.ix.lexicon
+            self._lacking = {}
+            for phrase in sorted(lex):
+                words = phrase.split()
+                if len(words) > 1 and words[0] in _LACK_FIRST:
+                    rest = " ".join(words[1:])
+                elif len(words) > 1 and words[-1] == "absent":
+                    rest = " ".join(words[:-1])
+                else:
+                    continue
+                if len(rest.split()) > 1 and rest not in lex:  # one word ("symptoms") is too general
+                    self._lacking.setdefault(rest, lex[phrase])
+        return self._lacking
 
     def _matches(self, toks: list[tuple[str, int, int]], text: str,
                  lex: dict[str, str] | None = None) -> list[tuple[str, int, int]]:
@@ -843,6 +875,7 @@ class Extractor:
         ``age`` (years) sets the vital-sign ranges."""
         written = text  # an abbreviation in brackets is blanked out: "right upper quadrant (RUQ) pain"
         text = _ABBREVIATION.sub(lambda m: " " * len(m.group()), text)
+        text = _COLON_RESULT.sub(" ", text)  # "Serum Ferritin: Decreased" reads as "serum ferritin decreased"
         out = self._extract(text, loose, age)
         return [c.model_copy(update={"text": written[c.span[0]:c.span[1]]}) if c.span else c for c in out]
 
@@ -856,8 +889,17 @@ class Extractor:
         exact = self._matches(toks, text)
         family = [m.span() for m in _FAMILY.finditer(text)]
         # "rheumatoid factor is negative": a positive test's name, negated
-        negated = [(fid, a, b, "absent") for fid, a, b in self._matches(toks, text, self.unsigned)
-                   if not any(a < eb and ea < b for _, ea, eb in exact) and self._polarity(text, raw, a, b) == "absent"]
+        negated = []
+        for fid, a, b in self._matches(toks, text, self.unsigned):
+            if not any(a < eb and ea < b for _, ea, eb in exact):
+                if self._polarity(text, raw, a, b) == "absent":
+                    negated.append((fid, a, b, "absent"))
+                elif _THEN_POSITIVE.match(text, toks[b - 1][2]):  # "Gonorrhea: Positive"
+                    negated.append((fid, a, b, "present"))
+        # "absence of ganglion cells": the name of an absence, negated by a word that says it is missing
+        negated += [(fid, a, b, "present") for fid, a, b in self._matches(toks, text, self.lacking)
+                    if not any(a < eb and ea < b for _, ea, eb in exact) and self._polarity(text, raw, a, b) == "absent"
+                    and not _NOT_MISSING.search(text[max(0, toks[a][1] - 60):toks[b - 1][2] + 40])]
         for fid, a, b, denied in [(*m, None) for m in exact] + (self._loose_matches(text, toks, exact) if loose else []) + negated:
             if fid == NEUTRAL or fid in _IGNORE:
                 continue
