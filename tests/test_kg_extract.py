@@ -303,6 +303,13 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("Pulses are normal.", {"Absent pulse": "absent"}),
     ("She denies any other systemic symptoms.", {"found incidentally": None}),
     ("Another member of the camping party fell ill.", {"Falls": None}),
+    # "Temperature: Normothermic" is no fever; "a temperature" in a patient's words is one
+    ("Temperature: Normothermic.", {"Fever": "absent"}),
+    ("I have had a temperature for two days.", {"Fever": "present"}),
+    # AIDS in capitals is the disease, hearing aids are not
+    ("Past medical history: AIDS, fungal esophagitis.", {"HIV infection": "present"}),
+    ("No history of AIDS.", {"HIV infection": "absent"}),
+    ("He wears hearing aids.", {"HIV infection": None}),
     # an operation days or weeks ago is a recent one; one years ago is neither recent nor the complaint's length
     ("He underwent a cholecystectomy 10 days ago.", {"recent surgery or immobilization": "present"}),
     ("He had an appendectomy 20 years ago.",

@@ -35,7 +35,7 @@ _NEG_PRE = [
     "normal",
 ]
 _NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone", "within normal limits",
-             "unremarkable", "normal", "wnl", "not detected", "undetectable", "nonreactive", "non reactive"]
+             "unremarkable", "normal", "wnl", "within normal range", "in the normal range", "not detected", "undetectable", "nonreactive", "non reactive"]
 _UNCERTAIN = [
     "not sure if", "not sure whether", "not sure", "unsure", "maybe", "might", "might have", "possibly",
     "suspecting", "suspects", "suspect",
@@ -107,7 +107,7 @@ _KIN_WORD = re.compile(rf"\b(?:family|familial|{_KIN})\b", re.I)
 # one word that states an absence ("afebrile", "anicteric"): the lexicon cannot carry a polarity
 _ABSENCE_WORDS = {
     "afebrile": "HP:0001945", "apyrexial": "HP:0001945", "anicteric": "HP:0000952", "acyanotic": "HP:0000961",
-    "normotensive": "HP:0000822", "nondistended": "HP:0003270", "non-distended": "HP:0003270",
+    "normotensive": "HP:0000822", "normothermic": "HP:0001945", "nondistended": "HP:0003270", "non-distended": "HP:0003270",
 }
 _ABSENCE = re.compile(r"\b(" + "|".join(_ABSENCE_WORDS) + r")\b", re.I)
 # Habits stated with a number or a plain verb: (pattern, finding, polarity)
@@ -134,6 +134,7 @@ _RECENT_OPERATION = re.compile(
     rf"|\b{_LATELY}\s+(?:after|following)\s+(?:(?:a|an|the|his|her|\w+)\s+){{0,3}}{_OPERATION}\b"
     r"|\bpost-?\s?op(?:erative)?(?:ly)?\s+day\b|\b(?:recently|just)\s+(?:underwent|had|undergone)\s+(?:(?:a|an|the|\w+)\s+){0,3}"
     rf"{_OPERATION}\b", re.I)
+_AIDS = re.compile(r"\bAIDS\b")  # in capitals, the disease (in lower case, hearing aids)
 _HABITS += [(_RECENT_OPERATION, "local:recent_immobilization_or_surgery", "present"),
             (_RECENT_OPERATION, "local:recent_surgery_or_varicella", "present")]
 _IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322"})  # "past medical history", "family history", "healthy"
@@ -155,6 +156,7 @@ _NOT_MEANT: dict[str, re.Pattern] = {
         r"\bunresponsive\s+to\s+(?!(?:voice|verbal|pain(?:ful)?\s+stimul|stimul|command|touch|sound)\w*)", re.I),
     "HP:0001945": re.compile(  # Fever
         r"\btemperature\s+(?:sensation|perception|discrimination|sense)|\bpain\s+(?:and|or)\s+temperature"
+        r"|\btemperature\b(?=\s*(?::|is|was|of)?\s*(?:normothermic|normal|within|afebrile|unremarkable|stable|\d))"
         r"|\btemperature\s+(?:and|or)\s+pain", re.I),
 }
 
@@ -923,6 +925,9 @@ class Extractor:
             stated.append((dur[0], "present", dur[1]))
         stated += [(fid, "absent", span) for fid, span in stated_normal(text)]
         stated += [(fid, pol, m.span()) for rx, fid, pol in _HABITS for m in rx.finditer(text)]
+        starts = {m.start(): i for i, m in enumerate(raw)}
+        stated += [("local:hiv_infection", self._polarity(text, raw, starts[m.start()], starts[m.start()] + 1), m.span())
+                   for m in _AIDS.finditer(text) if m.start() in starts]
         stated += [(_ABSENCE_WORDS[m.group(1).lower()], "absent", m.span()) for m in _ABSENCE.finditer(text)]
         for fid, pol, span in stated:
             if fid in self.ix.finding_pos and not any(c.id == fid for c in out):
