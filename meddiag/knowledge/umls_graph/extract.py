@@ -19,6 +19,7 @@ temperature of 39.2 C -> fever present; 36.8 C -> fever absent).
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.lay import NEUTRAL
@@ -385,7 +386,7 @@ def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[l
         unit = (g[1] or "").lower() if len(g) > 1 else ""
         if kind == "pt" and "prothrombin" not in m.group().lower() and not unit.startswith("s"):
             return [], v, unit  # a bare "pt" with no seconds may be the patient ("pt is 45")
-        if kind == "afp" and ((age is not None and age < 1) or re.match(r"\s*(?:mom|multiples?)\b", m.string[m.end():], re.I)):
+        if kind == "afp" and ((age is not None and age < 1) or _MOM.match(m.string, m.end())):
             return [], v, unit  # an infant's AFP runs high; a maternal AFP in multiples of the median is read as words
         return _lab_findings(kind, v, unit), v, unit or ""
     if kind == "ph":
@@ -440,7 +441,7 @@ def _lab_findings(kind: str, v: float, unit: str) -> list[tuple[str, str]]:
 
 
 # a later value of the same lab in the same sentence, in the same unit: "troponin I is 0.02 ng/mL on arrival and
-# 1.8 ng/mL 6 hours later", "creatinine rose from 1.0 to 3.2 mg/dL"
+# 1.8 ng/mL 6 hours later", "creatinine was 1.1 mg/dL at admission and 3.4 mg/dL on day 3"
 _SERIAL = re.compile(r"(?:\s*(?:,|\b(?:and|then|but|which|on|at|upon|in|the|arrival|admission|presentation|initially|"
                      r"first|rose|rising|rises|increased|increasing|decreased|decreasing|fell|falling|dropped|"
                      r"to|a|repeat|repeated|value|of|was|is|now|later|after|subsequently|hours?|days?|measured|"
@@ -454,6 +455,7 @@ _THEN_POSITIVE = re.compile(r"\s*(?::|\s(?:test|tests|testing|is|was|are|were|ca
 # the first word of a finding that is an absence, and words saying a thing is normal rather than missing
 _LACK_FIRST = frozenset("absent absence no failure inability unable lack lacking without not non".split())
 _NOT_MISSING = re.compile(r"\b(?:normal|normally|unremarkable|wnl|resolved|gone|negative|intact|symmetric(?:al)?)\b", re.I)
+_MOM = re.compile(r"\s*(?:mom|multiples?)\b", re.I)  # a maternal AFP in multiples of the median
 # a temperature's own words: a bare "90 degrees" beside them is still read, out of range
 _TEMP_WORD = re.compile(r"\b(?:temp|temperature|fever|febrile|t)\b", re.I)
 
@@ -474,6 +476,36 @@ def _against_range(kind: str, value: float, lo: float, hi: float) -> list[tuple[
     if above:
         out.append((above, "present" if value > hi else "absent"))
     return out
+
+
+def _renamed(lex: dict[str, str], names) -> dict[str, str]:
+    """Each other name ``names(words)`` gives a lexicon phrase, where it is no phrase of its own -> that
+    phrase's finding (the first phrase in sorted order wins)."""
+    out: dict[str, str] = {}
+    for phrase in sorted(lex):
+        for name in names(phrase.split()):
+            if name not in lex:
+                out.setdefault(name, lex[phrase])
+    return out
+
+
+def _unsigned_names(words: list[str]) -> list[str]:
+    """"positive gonorrhea test" -> "gonorrhea test", "gonorrhea"."""
+    if len(words) < 2 or "positive" not in words:
+        return []
+    rest = [w for w in words if w != "positive"]
+    return [" ".join(n) for n in (rest, [w for w in rest if w not in _TEST_WORDS]) if n]
+
+
+def _lacking_names(words: list[str]) -> list[str]:
+    """"absent ganglion cells" -> "ganglion cells"; one word left ("symptoms") is too general."""
+    if len(words) > 1 and words[0] in _LACK_FIRST:
+        rest = words[1:]
+    elif len(words) > 1 and words[-1] == "absent":
+        rest = words[:-1]
+    else:
+        return []
+    return [" ".join(rest)] if len(rest) > 1 else []
 
 
 def _serial(text: str, at: int, unit: str) -> re.Match | None:
@@ -623,8 +655,6 @@ class Extractor:
         self.ix = index
         self._fix: dict[str, str | None] = {}
         self._loose: LooseIndex | None = None
-        self._unsigned: dict[str, str] | None = None
-        self._lacking: dict[str, str] | None = None
         # words of disease names are real words, not misspellings ("proctitis" is not "parotitis")
         self._real = frozenset(t for k in index.names for t in k.split())
 
@@ -692,42 +722,18 @@ class Extractor:
         return best or tok
 
     # -- matching
-    @property
+    @cached_property
     def unsigned(self) -> dict[str, str]:
         """The name of a "positive X" test finding without its "positive" ("rheumatoid factor") -> the
         finding, where that name is no phrase of its own: a negated one says the finding is absent."""
-        if self._unsigned is None:
-            lex = self.ix.lexicon
-            self._unsigned = {}
-            for phrase in sorted(lex):
-                words = phrase.split()
-                if len(words) < 2 or "positive" not in words:
-                    continue
-                rest = [w for w in words if w != "positive"]
-                for name in (rest, [w for w in rest if w not in _TEST_WORDS]):  # "gonorrhea test", "gonorrhea"
-                    if name and " ".join(name) not in lex:
-                        self._unsigned.setdefault(" ".join(name), lex[phrase])
-        return self._unsigned
+        return _renamed(self.ix.lexicon, _unsigned_names)
 
-    @property
+    @cached_property
     def lacking(self) -> dict[str, str]:
         """The name of a finding that is an absence ("absent ganglion cells", "failure to pass meconium") without
         its absence word ("ganglion cells") -> the finding, where that name is no phrase of its own: negated
         ("absence of ganglion cells", "has not been able to pass meconium") it is the finding."""
-        if self._lacking is None:
-            lex = self.ix.lexicon
-            self._lacking = {}
-            for phrase in sorted(lex):
-                words = phrase.split()
-                if len(words) > 1 and words[0] in _LACK_FIRST:
-                    rest = " ".join(words[1:])
-                elif len(words) > 1 and words[-1] == "absent":
-                    rest = " ".join(words[:-1])
-                else:
-                    continue
-                if len(rest.split()) > 1 and rest not in lex:  # one word ("symptoms") is too general
-                    self._lacking.setdefault(rest, lex[phrase])
-        return self._lacking
+        return _renamed(self.ix.lexicon, _lacking_names)
 
     def _matches(self, toks: list[tuple[str, int, int]], text: str,
                  lex: dict[str, str] | None = None) -> list[tuple[str, int, int]]:
@@ -890,17 +896,20 @@ class Extractor:
         seen = {(c.id, c.polarity) for c in measured}
         exact = self._matches(toks, text)
         family = [m.span() for m in _FAMILY.finditer(text)]
+        def outside_exact(a: int, b: int) -> bool:
+            return not any(a < eb and ea < b for _, ea, eb in exact)
+
         # "rheumatoid factor is negative": a positive test's name, negated
         negated = []
         for fid, a, b in self._matches(toks, text, self.unsigned):
-            if not any(a < eb and ea < b for _, ea, eb in exact):
+            if outside_exact(a, b):
                 if self._polarity(text, raw, a, b) == "absent":
                     negated.append((fid, a, b, "absent"))
                 elif _THEN_POSITIVE.match(text, toks[b - 1][2]):  # "Gonorrhea: Positive"
                     negated.append((fid, a, b, "present"))
         # "absence of ganglion cells": the name of an absence, negated by a word that says it is missing
         negated += [(fid, a, b, "present") for fid, a, b in self._matches(toks, text, self.lacking)
-                    if not any(a < eb and ea < b for _, ea, eb in exact) and self._polarity(text, raw, a, b) == "absent"
+                    if outside_exact(a, b) and self._polarity(text, raw, a, b) == "absent"
                     and not _NOT_MISSING.search(text[max(0, toks[a][1] - 60):toks[b - 1][2] + 40])]
         for fid, a, b, denied in [(*m, None) for m in exact] + (self._loose_matches(text, toks, exact) if loose else []) + negated:
             if fid == NEUTRAL or fid in _IGNORE:
