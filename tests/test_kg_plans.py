@@ -30,6 +30,25 @@ def test_plan_items_must_be_names(tmp_path):
         curated.load_file(bad)
 
 
+@pytest.mark.parametrize("body,error", [
+    ("facts:\n  Not A Slug: [x y]\n", "must be a condition id"),
+    ("facts:\n  asthma: ['']\n", "a list of texts"),
+    ("facts:\n  asthma: dopamine\n", "facts.asthma .*valid list"),
+])
+def test_facts_must_be_lists_of_texts_keyed_by_condition(tmp_path, body, error):
+    bad = tmp_path / "facts_bad.yaml"
+    bad.write_text("specialty: facts\n" + body, encoding="utf-8")
+    with pytest.raises(curated.CurationError, match=error):
+        curated.load_file(bad)
+
+
+def test_facts_of_an_unknown_condition_are_a_problem(tmp_path):
+    extra = tmp_path / "facts_x.yaml"
+    extra.write_text("specialty: facts\nfacts:\n  no_such_condition_here: [dopamine blockade]\n", encoding="utf-8")
+    layer = curated.load_curated(files=[*curated.data_files(curated.DATA_DIR), extra])
+    assert curated.validate(layer) == ["facts_x.yaml: facts for no_such_condition_here: no such condition"]
+
+
 @pytest.mark.parametrize("text,disease", [
     ("Amniocentesis", "curated:down_syndrome"),
     ("Burr hole", "curated:subdural_hematoma"),

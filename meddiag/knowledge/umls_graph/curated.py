@@ -145,6 +145,7 @@ class SpecialtyFile(_Strict):
     findings: list[LocalFinding] = Field(default_factory=list)
     investigations: list[Investigation] = Field(default_factory=list)
     phrases: dict[str, list[str]] = Field(default_factory=dict)  # finding id -> more wordings of it
+    facts: dict[str, list[str]] = Field(default_factory=dict)  # condition id -> what exam choices say of it
     conditions: list[Condition] = Field(default_factory=list)
 
     @field_validator("phrases")
@@ -155,6 +156,16 @@ class SpecialtyFile(_Strict):
                 raise ValueError(f"phrases key {k!r} must be a finding id (HP:0000000 or local:name)")
             if any(not isinstance(w, str) or len(w.strip()) < 3 for w in words):
                 raise ValueError(f"phrases for {k}: every phrase must be text of at least 3 characters")
+        return v
+
+    @field_validator("facts")
+    @classmethod
+    def _facts(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for k, items in v.items():
+            if not SLUG.match(k):
+                raise ValueError(f"facts key {k!r} must be a condition id (lower_snake_case)")
+            if not isinstance(items, list) or any(not isinstance(x, str) or len(x.strip()) < 2 for x in items):
+                raise ValueError(f"facts for {k}: a list of texts of at least 2 characters")
         return v
 
 
@@ -193,6 +204,18 @@ class CuratedLayer(BaseModel):
             for hid, words in f.phrases.items():
                 have = out.setdefault(hid, [])
                 have.extend(w for w in words if w not in have)
+        return out
+
+
+    @property
+    def facts(self) -> dict[str, list[str]]:
+        """Condition id -> the facts every file gives it (cause, mechanism, risk factors, genetics,
+        pathology, characteristic results, associations, longer-term management)."""
+        out: dict[str, list[str]] = {}
+        for f in self.files.values():
+            for cid, items in f.facts.items():
+                have = out.setdefault(cid, [])
+                have.extend(x for x in items if x not in have)
         return out
 
 
@@ -277,6 +300,7 @@ def validate(layer: CuratedLayer) -> list[str]:
     hpo = hpo_terms()
     xrefs = hpoa_diseases()
     locals_ = layer.local_findings
+    conditions = {c.id for _, c in layer.conditions}
     seen: dict[str, str] = {}
     for fname, f in layer.files.items():
         for lf in f.findings:
@@ -291,6 +315,7 @@ def validate(layer: CuratedLayer) -> list[str]:
                 problems.append(f"{where}: lists neither shows nor mentions")
             problems += [f"{where}: {fid} is {why}" for fid in inv.shows if (why := _unresolved(fid, hpo, locals_))]
         problems += [f"{fname}: phrases for {hid}: {why}" for hid in f.phrases if (why := _unresolved(hid, hpo, locals_))]
+        problems += [f"{fname}: facts for {cid}: no such condition" for cid in f.facts if cid not in conditions]
         for c in f.conditions:
             where = f"{fname}: {c.id}"
             if c.id in seen:

@@ -1,8 +1,9 @@
-"""Work-up and first-line treatment of the curated conditions, matched against free text.
+"""Work-up, first-line treatment and facts of the curated conditions, matched against free text.
 
 A curated condition may name the investigations that confirm it or come first (``workup``:
-"CT pulmonary angiography", "amniocentesis with karyotype") and its first-line management
-(``treatment``: "burr hole evacuation", "ethosuximide"). ``Plans.match(text)`` says, for every
+"CT pulmonary angiography", "amniocentesis with karyotype"), its first-line management
+(``treatment``: "burr hole evacuation", "ethosuximide") and facts an exam asks about (``facts``:
+"dopamine D2 receptor blockade", "osmotic fragility test positive"). ``Plans.match(text)`` says, for every
 disease, how much of a short text — an exam choice such as "Amniocentesis" or "CT angiography" —
 its best-matching item covers: the share of the text's content words (weighted by how rare each
 word is among all items, so "serum ... level" counts little) that the item also holds; 0 when
@@ -65,8 +66,8 @@ class Plans:
     def __init__(self, ix: Index):
         self.n = len(ix.disease_ids)
         self.items: list[tuple[int, frozenset[str]]] = []
-        for d, (workup, treatment) in enumerate(zip(ix.d_workup, ix.d_treatment)):
-            self.items += [(d, _with_classes(ws)) for ws in map(_words, [*workup, *treatment]) if ws]
+        for d, (workup, treatment, facts) in enumerate(zip(ix.d_workup, ix.d_treatment, ix.d_facts)):
+            self.items += [(d, _with_classes(ws)) for ws in map(_words, [*workup, *treatment, *facts]) if ws]
         df = Counter(w for _, ws in self.items for w in ws)
         self.idf = {w: math.log(1 + len(self.items) / c) for w, c in df.items()}
         self.by_word: dict[str, list[int]] = defaultdict(list)
