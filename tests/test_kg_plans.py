@@ -107,7 +107,7 @@ def test_complications_resolve_to_diseases_and_lift_them_when_asked(graph):
     choices = ["Non-Hodgkin lymphoma", "Gastric carcinoma", "Multiple myeloma", "Hepatocellular carcinoma"]
     specs = question_specs(graph, choices)
     kg = graph.with_params(graph.params.with_(complication_weight=1.0))
-    asked = choice_scores(kg, state, specs, complication=True)
-    plain = choice_scores(kg, state, specs, complication=False)
+    asked = choice_scores(kg, state, specs, text=text + " She is at greatest risk of developing which of the following?")
+    plain = choice_scores(kg, state, specs, text=text + " Which of the following is the most likely diagnosis?")
     assert int(np.argmax(asked)) == 0
     assert asked[0] - max(asked[1:]) > plain[0] - max(plain[1:])

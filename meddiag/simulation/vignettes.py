@@ -106,7 +106,7 @@ class ChoiceSpec(BaseModel):
 
     ids: list[str] = []
     findings: list[str] = []
-    text: str = ""  # an unnamed choice's own words ("Urine metanephrines"), matched to disease profiles
+    text: str = ""  # the choice's own words ("Urine metanephrines"), matched to disease profiles and plans
 
 
 # a choice that names a test, a result or a statement, not a disease ("Measles-specific IgM antibodies",
@@ -124,7 +124,7 @@ def choice_spec(kg, choice: str) -> ChoiceSpec:
         ids = kg.lookup_diseases(choice) or [d for d in [kg.namer.contained(choice)] if d]
         ids = list(dict.fromkeys(ids + kg.namer.kinds(choice)))
     if ids:
-        return ChoiceSpec(ids=ids)
+        return ChoiceSpec(ids=ids, text=choice)
     found = {x.id for x in kg.extract(choice) if x.polarity == "present" and x.id in kg.index.finding_pos}
     return ChoiceSpec(findings=sorted(found), text=choice)
 
@@ -141,7 +141,13 @@ def question_specs(kg, choices: list[str]) -> list[ChoiceSpec]:
     return specs
 
 
-def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, complication: bool = False) -> list[float]:
+# a question that asks for the diagnosis itself ("Which of the following is the most likely diagnosis?",
+# "... the most likely cause of his symptoms?"), not for what the diagnosis has, comes from or needs
+_ASKS_DISEASE = re.compile(r"(?:is|are) (?:the )?(?:most likely|most probable|likely|correct|best|underlying|primary) "
+                           r"(?:\w+ ){0,2}(?:diagnosis|cause|etiology|condition)\b|diagnosis\W*$", re.I)
+
+
+def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, text: str = "") -> list[float]:
     """How well each answer choice fits the case, on one log-odds scale (higher is better).
 
     A choice the graph names (itself, a family of diseases, or the most specific disease
@@ -150,19 +156,26 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, complication:
     likely the findings named in the choice ("granular casts", "elevated urine VMA") and
     the choice's words (matched to the diseases' word profiles, ``choice_text_weight``)
     are under the case's posterior than on average, plus ``plan_weight`` x how much of the
-    choice the likely diseases' work-up or first-line treatment covers (``plans.py``:
-    "Amniocentesis" for Down syndrome) — so an unnamed choice is neither automatically last
-    nor automatically first. (Scoring test choices by the value of the investigations they
-    name was tried and lost 4 of 85 tune-half questions: not used.) When the question asks for a
-    ``complication`` (``asks.asks_complication``), a named choice also gains ``complication_weight`` x
-    how much of the posterior lies on diseases that lead to it (``plans.Complications``).
+    choice the likely diseases' work-up, first-line treatment or facts cover (``plans.py``:
+    "Amniocentesis" for Down syndrome, "Obesity" for renal cell carcinoma) — so an unnamed
+    choice is neither automatically last nor automatically first. (Scoring test choices by
+    the value of the investigations they name was tried and lost 4 of 85 tune-half questions:
+    not used.) ``text`` is the vignette or its question. When the question asks for something
+    other than the diagnosis (a risk factor, an association, a cause), a named choice scores the
+    better of the two ways, the second only when the likely diseases' plans or facts name it
+    ("Obesity" is a disease too). When it asks for a complication (``asks.asks_complication``),
+    a named choice also gains ``complication_weight`` x how much of the posterior lies on
+    diseases that lead to it (``plans.Complications``).
     """
     import numpy as np
 
     from meddiag.knowledge.umls_graph.plans import complications_of, plans_of
     from meddiag.knowledge.umls_graph.profile import profiles_of
+    from meddiag.simulation.asks import asks_complication, question_of
 
     ix, prm, ranker = kg.index, kg.params, kg._ranker
+    complication = asks_complication(text)
+    beyond = bool(text) and not _ASKS_DISEASE.search(question_of(text))
     s = ranker.scores(state) if scores is None else scores
     finite = np.isfinite(s)
     top = float(s[finite].max()) if finite.any() else 0.0
@@ -172,17 +185,7 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, complication:
     def lift(weight: float, share: float) -> float:  # a share of the posterior, as log-odds
         return weight * float(np.log1p(share / PLAN_FLOOR))
 
-    out: list[float] = []
-    for spec in specs:
-        pos = [ix.disease_pos[i] for i in spec.ids if np.isfinite(s[ix.disease_pos[i]])]
-        if pos:
-            v = s[pos]
-            score = float(v.max() + np.log(np.exp(v - v.max()).sum())) - top
-            if complication and prm.complication_weight:
-                led = complications_of(kg).covered(post, {ix.disease_pos[i] for i in spec.ids})
-                score += lift(prm.complication_weight, led)
-            out.append(score)
-            continue
+    def unnamed(spec: ChoiceSpec) -> float:
         score = prm.unknown_choice
         lr = np.zeros(len(s))
         if spec.findings:
@@ -193,6 +196,23 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, complication:
             score += float(np.log(max((post * np.exp(np.minimum(lr, 30))).sum(), 1e-12)))
         if spec.text and prm.plan_weight:  # "Amniocentesis" for Down syndrome, "Burr hole" for a subdural
             score += lift(prm.plan_weight, float((post * plans_of(ix).match(spec.text)).sum()))
+        return score
+
+    out: list[float] = []
+    for spec in specs:
+        pos = [ix.disease_pos[i] for i in spec.ids if np.isfinite(s[ix.disease_pos[i]])]
+        if not pos:
+            out.append(unnamed(spec))
+            continue
+        v = s[pos]
+        score = float(v.max() + np.log(np.exp(v - v.max()).sum())) - top
+        if complication and prm.complication_weight:
+            led = complications_of(kg).covered(post, {ix.disease_pos[i] for i in spec.ids})
+            score += lift(prm.complication_weight, led)
+        if beyond and spec.text:
+            alt = unnamed(ChoiceSpec(text=spec.text))
+            if alt > prm.unknown_choice:
+                score = max(score, alt)
         out.append(score)
     return out
 
@@ -204,8 +224,6 @@ def chosen(scores: list[float]) -> int:
 
 def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
               specs: list[list[ChoiceSpec]] | None = None) -> dict:
-    from meddiag.simulation.asks import asks_complication
-
     states = states if states is not None else case_states(kg, vignettes)
     specs = specs if specs is not None else [question_specs(kg, v.choices) for v in vignettes]
     right = named = n = 0
@@ -215,7 +233,7 @@ def score_mcq(kg, vignettes: list[Vignette], states: list | None = None,
             skipped.append(f"line {v.line}: the answer is not one of the choices")
             continue
         n += 1
-        sc = choice_scores(kg, st, sp, complication=asks_complication(v.text))
+        sc = choice_scores(kg, st, sp, text=v.text)
         best = chosen(sc)
         named += any(x.ids for x in sp)
         right += _same(v.choices[best], v.answer)

@@ -39,7 +39,7 @@ class RankParams(BaseModel):
     choice_text_weight: float = 1.0  # mcq: weight of an unnamed choice's words against the likely diseases
     unknown_choice: float = -10.0  # mcq: log-odds (relative to the named choices' mean) of an unnamed choice
     complication_weight: float = 1.0  # mcq: weight of a named choice being what the likely diseases lead to
-    plan_weight: float = 1.0  # mcq: weight of an unnamed choice being the likely diseases' work-up or treatment
+    plan_weight: float = 2.0  # mcq: weight of an unnamed choice being the likely diseases' work-up or treatment
 
     def with_(self, **changes) -> "RankParams":
         return self.model_copy(update=changes)
