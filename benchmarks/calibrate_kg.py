@@ -35,6 +35,7 @@ GRID: dict[str, list[float]] = {
     "age_out_curated": [-1.0, -2.0, -3.0, -5.0],
     "unknown_choice": [-10.0, -8.0, -6.0, -4.0, -3.0, -2.0, -1.0],
     "text_weight": [0.0, 0.3, 0.45, 0.6, 0.8, 1.0],
+    "fact_weight": [0.0, 0.03, 0.05, 0.1, 0.2],
     "choice_text_weight": [0.0, 0.5, 1.0, 1.5, 2.0],
     "plan_weight": [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0],
     "complication_weight": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0],

@@ -203,3 +203,20 @@ def test_naming_variants(graph):
     sub = graph.lookup_diseases("Infantile seborrheic dermatitis", contained=True)
     assert sub and "seborrheic dermatitis" in graph.label(sub[0]).lower()
     assert graph.lookup_diseases("Repeat blood cultures now", contained=True) == []
+
+
+def test_a_fact_the_case_states_whole_raises_its_condition(graph):
+    from meddiag.knowledge.umls_graph.facts import facts_of
+
+    ix = graph.index
+    facts = facts_of(ix)
+    sarcoid = ix.disease_pos["curated:pulmonary_sarcoidosis"]
+    whole = facts.scores("Transbronchial biopsy shows noncaseating granulomas.")
+    assert whole[sarcoid] > 0 and 0 < (whole > 0).sum() < 30  # the few conditions with that fact
+    assert facts.scores("Biopsy shows granulomas.")[sarcoid] == 0  # part of a fact is not the fact
+    assert facts.scores("")[sarcoid] == 0
+    ranker = graph._ranker
+    with_fact = ranker.text_scores("A 30-year-old woman with cough. Biopsy shows noncaseating granulomas.")
+    without = graph.with_params(graph.params.with_(fact_weight=0.0))._ranker.text_scores(
+        "A 30-year-old woman with cough. Biopsy shows noncaseating granulomas.")
+    assert with_fact[sarcoid] > without[sarcoid]

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 FORMAT = 7  # bump when the cached structures change shape
 _CODE = Path(__file__).parent
 RRF_FILES = ("MRCONSO.RRF", "MRREL.RRF", "MRSTY.RRF")
-BUILD_MODULES = ("cache", "curated", "graph", "hpo", "index", "investigations", "lay", "loose", "neighbours", "profile", "text", "umls_rrf")  # the code a build runs
+BUILD_MODULES = ("cache", "curated", "facts", "graph", "hpo", "index", "investigations", "lay", "loose", "neighbours", "profile",
+                 "text", "umls_rrf")  # the code a build runs
 
 
 def meddiag_home() -> Path:
@@ -61,6 +62,7 @@ def build(data_dir: Path, umls_dir: Path | None, hpo_dir: Path) -> tuple[Index, 
     from meddiag.knowledge.umls_graph.index import compile_index
     from meddiag.knowledge.umls_graph.investigations import compile_investigations
     from meddiag.knowledge.umls_graph.neighbours import neighbours_of
+    from meddiag.knowledge.umls_graph.facts import facts_of
     from meddiag.knowledge.umls_graph.profile import profiles_of
     from meddiag.knowledge.umls_graph.umls_rrf import load_umls
 
@@ -70,6 +72,7 @@ def build(data_dir: Path, umls_dir: Path | None, hpo_dir: Path) -> tuple[Index, 
     index = compile_index(g)
     index.investigations = compile_investigations(layer, index)
     profiles_of(index)  # stored with the index
+    facts_of(index)
     neighbours_of(index)
     return index, g
 

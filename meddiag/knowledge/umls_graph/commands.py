@@ -67,7 +67,7 @@ def cmd_rank(args) -> int:
     kg = _graph(args)
     state = case_from_text(kg, text)
     diff = kg.rank(state, top=args.top)
-    words = kg._ranker.text_scores(state.narrative) if kg.params.text_weight else None
+    words = kg._ranker.text_scores(state.narrative) if kg.params.text_weight or kg.params.fact_weight else None
     rows = [{"name": h.name, "icd10": h.icd10, "score": round(h.probability, 4), "log_odds": h.score, "id": h.disease_id,
              "text": round(float(words[kg.index.disease_pos[h.disease_id]]), 3) if words is not None else 0.0,
              "evidence": [{"finding": e.label, "status": e.status, "weight": e.weight, "path": e.path}

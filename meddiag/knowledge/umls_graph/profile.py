@@ -28,6 +28,11 @@ def _words(phrase: str) -> set[str]:
     return {canon(t) for t in phrase.split() if len(t) > 2 and t not in _SKIP and not t.isdigit()}
 
 
+def text_words(text: str) -> set[str]:
+    """The canonical content words of a text, as profiles and facts compare them."""
+    return _words(" ".join(t for t, _, _ in tokens(text)))
+
+
 class Profiles:
     """Per-word sparse columns over diseases, with inverse document frequencies."""
 
@@ -70,7 +75,7 @@ class Profiles:
     def scores(self, text: str) -> np.ndarray:
         """Similarity of every disease's profile to the text (0 where nothing is shared)."""
         out = np.zeros(self.n)
-        for word in _words(" ".join(t for t, _, _ in tokens(text))):
+        for word in text_words(text):
             i = self.vocab.get(word)
             if i is not None and self.ptr[i + 1] > self.ptr[i]:
                 sl = slice(self.ptr[i], self.ptr[i + 1])

@@ -27,6 +27,7 @@ import numpy as np
 from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.neighbours import neighbours_of
 from meddiag.knowledge.umls_graph.params import RankParams, load_params
+from meddiag.knowledge.umls_graph.facts import facts_of
 from meddiag.knowledge.umls_graph.profile import profiles_of
 from meddiag.schema import CaseState, Differential, Evidence, Hypothesis, Question
 
@@ -52,9 +53,13 @@ class Ranker:
         self._text: tuple[str, np.ndarray] | None = None  # memo: the last narrative and its profile scores
 
     def text_scores(self, text: str) -> np.ndarray:
-        """``text_weight`` times the word-profile similarity of every disease to a written case."""
+        """``text_weight`` times the word-profile similarity of every disease to a written case,
+        plus ``fact_weight`` times how much of its curated facts the case states (``facts.py``)."""
         if self._text is None or self._text[0] != text:
-            self._text = (text, self.params.text_weight * profiles_of(self.ix).scores(text))
+            s = self.params.text_weight * profiles_of(self.ix).scores(text)
+            if self.params.fact_weight:
+                s = s + self.params.fact_weight * facts_of(self.ix).scores(text)
+            self._text = (text, s)
         return self._text[1]
 
     # ----------------------------------------------------------------- likelihoods
@@ -141,7 +146,7 @@ class Ranker:
             with np.errstate(invalid="ignore"):
                 out = (demo.age < ix.d_age[:, 0] - 0.5) | (demo.age > ix.d_age[:, 1] + 0.5)
             s[out] += self._age_penalty[out]
-        if state.narrative and self.params.text_weight:
+        if state.narrative and (self.params.text_weight or self.params.fact_weight):
             s += self.text_scores(state.narrative)
         for f, status in self._known(state):
             t = self.terms(f, status)
