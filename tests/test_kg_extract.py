@@ -312,6 +312,8 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("He wears hearing aids.", {"HIV infection": None}),
     # an operation days or weeks ago is a recent one; one years ago is neither recent nor the complaint's length
     ("He underwent a cholecystectomy 10 days ago.", {"recent surgery or immobilization": "present"}),
+    ("Her TSH is elevated and she has a low free T4. TSH: Elevated. Free T4: Low.",
+     {"Decreased circulating free T4 concentration": "present", "Decreased thyroid-stimulating hormone level": None}),
     ("He had an appendectomy 20 years ago.",
      {"recent surgery or immobilization": None, "symptoms persisting for two years or more": None}),
 ])
