@@ -42,6 +42,17 @@ def test_facts_must_be_lists_of_texts_keyed_by_condition(tmp_path, body, error):
         curated.load_file(bad)
 
 
+def test_facts_are_positive_associations():
+    """Matching is by words: "avoid aspirin" or "mimics melanoma" would read as aspirin or melanoma."""
+    import re
+
+    bad = re.compile(r"\b(?:not|no|never|avoid|avoided|contraindicat\w*|mimic|mimics|mimicking)\b", re.I)
+    layer = curated.load_curated()
+    found = [(cid, x) for cid, items in layer.facts.items() for x in items if bad.search(x)]
+    assert not found, found[:10]
+    assert len(layer.facts) == len(layer.conditions)  # every curated condition has facts
+
+
 def test_facts_of_an_unknown_condition_are_a_problem(tmp_path):
     extra = tmp_path / "facts_x.yaml"
     extra.write_text("specialty: facts\nfacts:\n  no_such_condition_here: [dopamine blockade]\n", encoding="utf-8")
