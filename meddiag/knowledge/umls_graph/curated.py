@@ -199,22 +199,20 @@ class CuratedLayer(BaseModel):
     def phrases(self) -> dict[str, list[str]]:
         """Finding id -> the extra wordings every file gives it (clinical and exam phrasings its
         source lacks: HPO's own synonyms, or a local finding's declared ones)."""
-        out: dict[str, list[str]] = {}
-        for f in self.files.values():
-            for hid, words in f.phrases.items():
-                have = out.setdefault(hid, [])
-                have.extend(w for w in words if w not in have)
-        return out
-
+        return self._merged("phrases")
 
     @property
     def facts(self) -> dict[str, list[str]]:
         """Condition id -> the facts every file gives it (cause, mechanism, risk factors, genetics,
         pathology, characteristic results, associations, longer-term management)."""
+        return self._merged("facts")
+
+    def _merged(self, field: str) -> dict[str, list[str]]:
+        """One id -> texts map of every file, each list in file order without repeats."""
         out: dict[str, list[str]] = {}
         for f in self.files.values():
-            for cid, items in f.facts.items():
-                have = out.setdefault(cid, [])
+            for key, items in getattr(f, field).items():
+                have = out.setdefault(key, [])
                 have.extend(x for x in items if x not in have)
         return out
 

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from meddiag.knowledge.umls_graph.facts import facts_of
 from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.neighbours import neighbours_of
 from meddiag.knowledge.umls_graph.params import RankParams, load_params
-from meddiag.knowledge.umls_graph.facts import facts_of
 from meddiag.knowledge.umls_graph.profile import profiles_of
 from meddiag.schema import CaseState, Differential, Evidence, Hypothesis, Question
 
