@@ -54,7 +54,4 @@ class Facts:
 
 def facts_of(ix: Index) -> Facts:
     """The index's facts, kept with it: built with the graph cache (``cache.build``), else on first use."""
-    built = ix.__dict__.get("_facts")
-    if built is None:
-        built = ix.__dict__["_facts"] = Facts(ix)
-    return built
+    return ix.kept("_facts", lambda: Facts(ix))

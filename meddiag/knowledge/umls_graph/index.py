@@ -14,7 +14,7 @@ the misspelling index and the disease-name index are compiled here as well.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from meddiag.knowledge.umls_graph.text import key, name_key
 if TYPE_CHECKING:
     import networkx as nx
 
+T = TypeVar("T")
 SEX_CODE = {"any": 0, "male": 1, "female": 2}
 _GENERIC = frozenset("abnormality abnormal disease disorder syndrome normal increased decreased high low "
                      "finding symptom sign problem history left right severe mild".split())
@@ -92,6 +93,14 @@ class Index:
 
     def ancestors(self, f: int) -> np.ndarray:
         return self.anc_idx[self.anc_ptr[f]:self.anc_ptr[f + 1]]
+
+    def kept(self, name: str, build: Callable[[], T]) -> T:
+        """A structure derived from the index (profiles, neighbours, plans ...), built on first use
+        and kept with it, so a cache written after the build stores it too."""
+        built = self.__dict__.get(name)
+        if built is None:
+            built = self.__dict__[name] = build()
+        return built
 
 
 def _sparse(cols: list[list[tuple[int, float, int]]]) -> Sparse:

@@ -61,7 +61,4 @@ class Neighbours:
 
 def neighbours_of(ix: Index) -> Neighbours:
     """The index's neighbours, kept with it: built with the graph cache, else on first use."""
-    built = ix.__dict__.get("_neighbours")
-    if built is None:
-        built = ix.__dict__["_neighbours"] = Neighbours(ix)
-    return built
+    return ix.kept("_neighbours", lambda: Neighbours(ix))

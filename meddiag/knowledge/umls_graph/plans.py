@@ -113,15 +113,9 @@ class Complications:
 
 def complications_of(kg) -> Complications:
     """The graph's resolved complications, kept with it (built on first use)."""
-    built = kg.index.__dict__.get("_complications")  # shared by every parameter set of the same graph
-    if built is None:
-        built = kg.index.__dict__["_complications"] = Complications(kg)
-    return built
+    return kg.index.kept("_complications", lambda: Complications(kg))  # shared by every parameter set
 
 
 def plans_of(ix: Index) -> Plans:
     """The index's plans, kept with it (built on first use)."""
-    built = ix.__dict__.get("_plans")
-    if built is None:
-        built = ix.__dict__["_plans"] = Plans(ix)
-    return built
+    return ix.kept("_plans", lambda: Plans(ix))

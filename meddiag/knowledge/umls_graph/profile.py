@@ -85,7 +85,4 @@ class Profiles:
 
 def profiles_of(ix: Index) -> Profiles:
     """The index's profiles, kept with it: built with the graph cache (``cache.build``), else on first use."""
-    built = ix.__dict__.get("_profiles")
-    if built is None:
-        built = ix.__dict__["_profiles"] = Profiles(ix)
-    return built
+    return ix.kept("_profiles", lambda: Profiles(ix))
