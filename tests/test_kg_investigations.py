@@ -126,3 +126,17 @@ def test_what_asks_for_a_complication(question, yes):
     from meddiag.simulation.asks import asks_complication
 
     assert asks_complication("A 40-year-old man has a cough. " + question) is yes
+
+
+@pytest.mark.parametrize("question,yes", [
+    ("Which of the following is the most likely diagnosis?", True),
+    ("Which of the following is the most likely underlying cause of this patient's symptoms?", True),
+    ("Which of the following best describes the most likely diagnosis?", True),
+    ("Based on the most likely diagnosis, which of the following is considered a risk factor in this patient?", False),
+    ("Which of the following is the most likely mechanism of this patient's condition?", False),
+    ("The drug most appropriate for this patient acts by inhibiting which enzyme?", False),
+])
+def test_what_asks_for_the_disease_itself(question, yes):
+    from meddiag.simulation.asks import asks_disease
+
+    assert asks_disease("A 40-year-old man has a cough. " + question) is yes

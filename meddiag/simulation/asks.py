@@ -42,6 +42,18 @@ def asks_complication(text: str) -> bool:
     return bool(_COMPLICATION.search(q)) and not _TREATMENT.search(q)
 
 
+# a question that asks for the diagnosis itself ("Which of the following is the most likely diagnosis?",
+# "... the most likely cause of his symptoms?"), not for what the diagnosis has, comes from or needs
+_DISEASE = re.compile(r"(?:is|are) (?:the )?(?:most likely|most probable|likely|correct|best|underlying|primary) "
+                      r"(?:\w+ ){0,2}(?:diagnosis|cause|etiology|condition)\b|diagnosis\W*$", re.I)
+
+
+def asks_disease(text: str) -> bool:
+    """Whether the question asks for the disease itself rather than a risk factor, cause, mechanism or
+    association of it ("Based on the most likely diagnosis, which of the following is a risk factor?")."""
+    return bool(_DISEASE.search(question_of(text)))
+
+
 def question_of(text: str) -> str:
     """The last sentence of a vignette that asks something ("" when nothing is asked)."""
     parts = [p.strip() for p in re.split(r"(?<=[.?!:])\s+|\n+", text.strip().strip('"')) if p.strip()]

@@ -141,12 +141,6 @@ def question_specs(kg, choices: list[str]) -> list[ChoiceSpec]:
     return specs
 
 
-# a question that asks for the diagnosis itself ("Which of the following is the most likely diagnosis?",
-# "... the most likely cause of his symptoms?"), not for what the diagnosis has, comes from or needs
-_ASKS_DISEASE = re.compile(r"(?:is|are) (?:the )?(?:most likely|most probable|likely|correct|best|underlying|primary) "
-                           r"(?:\w+ ){0,2}(?:diagnosis|cause|etiology|condition)\b|diagnosis\W*$", re.I)
-
-
 def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, text: str = "") -> list[float]:
     """How well each answer choice fits the case, on one log-odds scale (higher is better).
 
@@ -161,7 +155,7 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, text: str = "
     choice is neither automatically last nor automatically first. (Scoring test choices by
     the value of the investigations they name was tried and lost 4 of 85 tune-half questions:
     not used.) ``text`` is the vignette or its question. When the question asks for something
-    other than the diagnosis (a risk factor, an association, a cause), a named choice scores the
+    other than the diagnosis (``asks.asks_disease``: a risk factor, an association, a cause), a named choice scores the
     better of the two ways, the second only when the likely diseases' plans or facts name it
     ("Obesity" is a disease too). When it asks for a complication (``asks.asks_complication``),
     a named choice also gains ``complication_weight`` x how much of the posterior lies on
@@ -171,11 +165,11 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, text: str = "
 
     from meddiag.knowledge.umls_graph.plans import complications_of, plans_of
     from meddiag.knowledge.umls_graph.profile import profiles_of
-    from meddiag.simulation.asks import asks_complication, question_of
+    from meddiag.simulation.asks import asks_complication, asks_disease
 
     ix, prm, ranker = kg.index, kg.params, kg._ranker
     complication = asks_complication(text)
-    beyond = bool(text) and not _ASKS_DISEASE.search(question_of(text))
+    beyond = bool(text) and not asks_disease(text)
     s = ranker.scores(state) if scores is None else scores
     finite = np.isfinite(s)
     top = float(s[finite].max()) if finite.any() else 0.0
