@@ -13,12 +13,12 @@ better on the tune half, worse on held-out questions.)
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
 
 import numpy as np
 
 from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.profile import text_words
+from meddiag.knowledge.umls_graph.text import postings
 
 
 class Facts:
@@ -33,13 +33,10 @@ class Facts:
                 if ws := frozenset(text_words(fact)):
                     self.items.append((d, ws))
                     count[d] += 1
-        df = Counter(w for _, ws in self.items for w in ws)
-        self.idf = {w: math.log(len(self.items) / c) for w, c in df.items()}
+        self.by_word = postings(self.items)
+        idf = {w: math.log(len(self.items) / len(at)) for w, at in self.by_word.items()}
+        self.weight = [sum(idf[w] for w in ws) for _, ws in self.items]  # what stating a fact whole adds
         self.norm = 1.0 / np.sqrt(1.0 + count / 10.0)
-        self.by_word: dict[str, list[int]] = defaultdict(list)
-        for i, (_, ws) in enumerate(self.items):
-            for w in ws:
-                self.by_word[w].append(i)
 
     def scores(self, text: str) -> np.ndarray:
         """Per disease, the weighted words of its facts the text holds whole (0 where none)."""
@@ -48,7 +45,7 @@ class Facts:
         for i in {i for w in words for i in self.by_word.get(w, ())}:
             d, ws = self.items[i]
             if ws <= words:
-                out[d] += sum(self.idf[w] for w in ws)
+                out[d] += self.weight[i]
         return out * self.norm
 
 

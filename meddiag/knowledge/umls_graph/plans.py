@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 import yaml
 
 from meddiag.knowledge.umls_graph.index import Index
-from meddiag.knowledge.umls_graph.text import key
+from meddiag.knowledge.umls_graph.text import key, postings
 
 
 WORDS_FILE = Path(__file__).with_name("plan_words.yaml")
@@ -68,12 +67,8 @@ class Plans:
         self.items: list[tuple[int, frozenset[str]]] = []
         for d, (workup, treatment, facts) in enumerate(zip(ix.d_workup, ix.d_treatment, ix.d_facts)):
             self.items += [(d, _with_classes(ws)) for ws in map(_words, [*workup, *treatment, *facts]) if ws]
-        df = Counter(w for _, ws in self.items for w in ws)
-        self.idf = {w: math.log(1 + len(self.items) / c) for w, c in df.items()}
-        self.by_word: dict[str, list[int]] = defaultdict(list)
-        for i, (_, ws) in enumerate(self.items):
-            for w in ws:
-                self.by_word[w].append(i)
+        self.by_word = postings(self.items)
+        self.idf = {w: math.log(1 + len(self.items) / len(at)) for w, at in self.by_word.items()}
 
     def match(self, text: str) -> np.ndarray:
         """Per disease, the weighted share of ``text``'s words found in its best item (0..1)."""

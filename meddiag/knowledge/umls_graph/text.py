@@ -10,6 +10,7 @@ optimal-string-alignment (Damerau) distance used for misspellings.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?", re.IGNORECASE)
@@ -84,3 +85,13 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
             return limit + 1
         prev2, prev = prev, cur
     return prev[-1]
+
+
+def postings(items: list[tuple[int, frozenset[str]]]) -> dict[str, list[int]]:
+    """Word -> the positions of the items (disease, word set) holding it; its length is the word's
+    item frequency."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, (_, ws) in enumerate(items):
+        for w in ws:
+            out[w].append(i)
+    return out
