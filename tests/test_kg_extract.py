@@ -180,6 +180,26 @@ def test_lab_panels(graph, text, expect):
     assert_reads(graph, text, expect)
 
 
+@pytest.mark.parametrize("text,expect", [
+    ("Leukocyte count 7,000/mm3\nUrine\nBlood 2+\nProtein 3+\nWBC 10-15/hpf\nWhich is the most likely diagnosis?",
+     {"Hematuria": "present", "Proteinuria": "present", "Pyuria": "present", "Leukocytosis": "absent"}),
+    ("Urinalysis\nBlood  10\u201320 rbc/hf\nWBC  Moderate\nProtein   2+\nBacteria Negative\n",
+     {"Pyuria": "present", "Proteinuria": "present", "Bacteriuria": "absent"}),
+    ("Urine:\nColor: amber\nRed blood cells: 11/hpf\n", {"Hematuria": "present"}),
+    ("Urine studies show: Protein 2+, RBC 20-30/hpf, RBC casts present", {"Proteinuria": "present", "Hematuria": "present"}),
+    ("Urinalysis shows 2+ protein but no WBCs or RBCs.", {"Proteinuria": "present", "Pyuria": "absent", "Hematuria": "absent"}),
+    ("Urinalysis shows 60 RBC/hpf", {"Hematuria": "present"}),
+    ("Urine\nRBC none\nWBC 4-5/hpf", {"Hematuria": "absent", "Pyuria": "absent"}),
+    # a count per high-power field is never the blood count
+    ("Leukocyte count: 8500/mm3. WBC: 0\u20131/hpf.", {"Leukopenia": None, "Pyuria": "absent"}),
+    ("Stool microscopy shows 10 WBC/hpf.", {"Pyuria": None, "Leukopenia": None}),
+    ("Urine:\nNa: 45 mEq/L\nGlucose: 0 mg/dL", {"Hypoglycemia": None, "Hyponatremia": None}),
+])
+def test_urinalysis(graph, text, expect):
+    """A urinalysis panel or sentence, item by item (``urine.py``)."""
+    assert_reads(graph, text, expect)
+
+
 LIPASE_HIGH, CREAT_HIGH = "Increased circulating pancreatic triacylglycerol lipase level", \
     "Elevated circulating creatinine concentration"
 ALT_HIGH = "Elevated circulating hepatic transaminase concentration"

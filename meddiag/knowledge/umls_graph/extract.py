@@ -25,6 +25,7 @@ from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.lay import NEUTRAL
 from meddiag.knowledge.umls_graph.loose import NEGATING, LooseIndex, canon
 from meddiag.knowledge.umls_graph.text import STOP, edit_distance, tokens
+from meddiag.knowledge.umls_graph.urine import urine_findings
 from meddiag.schema import Concept
 
 _NEG_PRE = [
@@ -270,7 +271,7 @@ _VITALS = [
     ("hb", re.compile(r"\b(?:hb|hgb|ha?emoglobin)(?:\s+(?:level|concentration))?\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM
                       + r"\s*(g/dl|g/l)?", re.I)),
     ("wbc", re.compile(r"\b(?:wbcs?(?: count)?|white (?:blood )?(?:cell )?count|white (?:blood )?cells?|leu[ck]ocytes?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*"
-                       r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?!\d|\s*(?:/|per)\s*(?:hpf|high))", re.I)),  # not urine /hpf
+                       r"(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)(?!\d|(?:\s*[-\u2013]\s*\d+)?\s*(?:/|per)\s*(?:hpf|hf|high))", re.I)),  # not urine /hpf
     ("plt", re.compile(r"\b(?:plts?|platelets?(?: count)?)\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)",
                        re.I)),
     *[(name, re.compile(r"\b(?:" + words + r")(?:\s*\([a-z0-9 -]{1,12}\))?\s*(?:level|concentration|count|activity)?\s*"
@@ -933,6 +934,7 @@ class Extractor:
         if loose and (dur := stated_duration(text)) and not any(c.id.startswith("local:symptoms_") for c in out):
             stated.append((dur[0], "present", dur[1]))
         stated += [(fid, "absent", span) for fid, span in stated_normal(text)]
+        stated += urine_findings(text)
         stated += [(fid, pol, m.span()) for rx, fid, pol in _HABITS for m in rx.finditer(text)]
         starts = {m.start(): i for i, m in enumerate(raw)}
         stated += [("local:hiv_infection", self._polarity(text, raw, starts[m.start()], starts[m.start()] + 1), m.span())
