@@ -220,3 +220,14 @@ def test_a_fact_the_case_states_whole_raises_its_condition(graph):
     without = graph.with_params(graph.params.with_(fact_weight=0.0))._ranker.text_scores(
         "A 30-year-old woman with cough. Biopsy shows noncaseating granulomas.")
     assert with_fact[sarcoid] > without[sarcoid]
+
+
+def test_curated_is_a_files_syncope_under_loss_of_consciousness(graph):
+    """HPO files Syncope under cardiovascular physiology; ``is_a`` in the curated data makes it a kind of
+    Loss of consciousness, so a case that says "loss of consciousness" supports the syncope diagnoses."""
+    assert graph.is_a("HP:0001279", "HP:0007185")
+    state = case_from_text(graph, "A 24-year-old woman had a brief loss of consciousness while standing in a hot "
+                                  "crowded church, preceded by warmth, nausea and sweating.")
+    top = graph.rank(state, top=1).hypotheses[0]
+    assert top.name == "Vasovagal syncope"
+    assert next(e for e in top.evidence if e.finding_id == "HP:0007185").path == ["HP:0007185", "HP:0001279", top.disease_id]

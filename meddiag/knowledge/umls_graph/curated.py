@@ -146,6 +146,7 @@ class SpecialtyFile(_Strict):
     investigations: list[Investigation] = Field(default_factory=list)
     phrases: dict[str, list[str]] = Field(default_factory=dict)  # finding id -> more wordings of it
     facts: dict[str, list[str]] = Field(default_factory=dict)  # condition id -> what exam choices say of it
+    is_a: dict[str, list[str]] = Field(default_factory=dict)  # finding id -> more general findings its source omits
     conditions: list[Condition] = Field(default_factory=list)
 
     @field_validator("phrases")
@@ -156,6 +157,14 @@ class SpecialtyFile(_Strict):
                 raise ValueError(f"phrases key {k!r} must be a finding id (HP:0000000 or local:name)")
             if any(not isinstance(w, str) or len(w.strip()) < 3 for w in words):
                 raise ValueError(f"phrases for {k}: every phrase must be text of at least 3 characters")
+        return v
+
+    @field_validator("is_a")
+    @classmethod
+    def _is_a(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for k, parents in v.items():
+            if not all(HPO_ID.match(x) or LOCAL_ID.match(x) for x in (k, *parents)):
+                raise ValueError(f"is_a {k!r}: the finding and its parents must be finding ids (HP:0000000 or local:name)")
         return v
 
     @field_validator("facts")
@@ -206,6 +215,12 @@ class CuratedLayer(BaseModel):
         """Condition id -> the facts every file gives it (cause, mechanism, risk factors, genetics,
         pathology, characteristic results, associations, longer-term management)."""
         return self._merged("facts")
+
+    @property
+    def is_a(self) -> dict[str, list[str]]:
+        """Finding id -> the more general findings it is a kind of where its source does not say so
+        (HPO files Syncope under cardiovascular physiology, not under Loss of consciousness)."""
+        return self._merged("is_a")
 
     def _merged(self, field: str) -> dict[str, list[str]]:
         """One id -> texts map of every file, each list in file order without repeats."""
@@ -314,6 +329,8 @@ def validate(layer: CuratedLayer) -> list[str]:
             problems += [f"{where}: {fid} is {why}" for fid in inv.shows if (why := _unresolved(fid, hpo, locals_))]
         problems += [f"{fname}: phrases for {hid}: {why}" for hid in f.phrases if (why := _unresolved(hid, hpo, locals_))]
         problems += [f"{fname}: facts for {cid}: no such condition" for cid in f.facts if cid not in conditions]
+        problems += [f"{fname}: is_a {k} -> {x}: {why}" for k, ps in f.is_a.items() for x in (k, *ps)
+                     if (why := _unresolved(x, hpo, locals_))]
         for c in f.conditions:
             where = f"{fname}: {c.id}"
             if c.id in seen:

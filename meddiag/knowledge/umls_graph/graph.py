@@ -129,6 +129,8 @@ def add_curated(g: nx.DiGraph, layer: CuratedLayer) -> None:
     for hid, words in layer.phrases.items():
         if hid in g:
             g.nodes[hid]["phrases"] = words
+    for child, parents in layer.is_a.items():
+        g.add_edges_from((child, p, {"rel": "is_a"}) for p in parents if child in g and p in g and child != p)
     facts = layer.facts
     for specialty, c in layer.conditions:
         cid = f"curated:{c.id}"
