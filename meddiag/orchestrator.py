@@ -4,8 +4,9 @@
         ...
 
 Phases run in a fixed order — intake, history, examination (when the patient side can
-be examined), differential, critique, closing. The knowledge graph chooses every
-question; models only phrase and explain. Each outgoing doctor message goes through the
+be examined), differential, critique, closing. The history opens with the background every
+clinician takes (other conditions, medicines and allergies, habits: ``BACKGROUND``); the
+knowledge graph chooses every question after that; models only phrase and explain. Each outgoing doctor message goes through the
 safety critic and is delivered only as the critic's sealed :class:`ApprovedMessage`.
 The consultation stops on confidence, on the turn budget, on an emergency (when so
 configured) or when the patient leaves. ``patient`` is anything with
@@ -53,6 +54,10 @@ from meddiag.schema import (
 GREETING = ("Hello, I'm meddiag, a diagnostic assistant (not a doctor). "
             "I'll ask you some questions. What brings you in today?")
 EXAM_REQUEST = "general physical examination and vital signs"
+# the background every history takes after the presenting complaint, asked once each
+BACKGROUND = ("Do you have any other medical conditions, or have you had any operations?",
+              "Do you take any medicines, and do you have any allergies?",
+              "Do you smoke, drink alcohol or use any recreational drugs?")
 
 
 @runtime_checkable
@@ -259,8 +264,17 @@ class Consultation:
             result = await self._absorb(answer, "patient", None)
 
             self._emit(PhaseChanged(phase="history"))
+            for text in BACKGROUND:
+                if self._emergency() and cfg.stop_on_emergency:
+                    break
+                answer = await self._exchange(patient, await self._say(text, "question", last))
+                if answer is None:
+                    break
+                last = neutralise(answer).text
+                result = await self._absorb(answer, "patient", None)
+            reason = "patient_left" if answer is None else reason
             asked = 0
-            while True:
+            while answer is not None:
                 if self._emergency() and cfg.stop_on_emergency:
                     reason = "escalated"
                     break

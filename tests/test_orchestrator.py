@@ -11,7 +11,7 @@ import pytest
 
 from meddiag.agents.safety_critic import ApprovedMessage, SafetyCritic, SafetyGateError, Verdict
 from meddiag.models import HANG, ScriptedClient
-from meddiag.orchestrator import Consultation, ConsultationConfig
+from meddiag.orchestrator import BACKGROUND, Consultation, ConsultationConfig
 from meddiag.schema import (
     CriticVerdict,
     DifferentialUpdated,
@@ -26,7 +26,8 @@ from meddiag.schema import (
 from patients import ListPatient  # noqa: E402
 
 
-PNEUMONIA = ["I've had a cough and a fever for three days and I'm coughing up green phlegm.",
+BACKGROUND_ANSWERS = ["No, I'm usually well.", "No medicines and no allergies.", "I don't smoke and I rarely drink."]
+PNEUMONIA = ["I've had a cough and a fever for three days and I'm coughing up green phlegm.", *BACKGROUND_ANSWERS,
              "Yes.", "No.", "Yes, a little.", "I'm not sure.", "No.", "Yes."]
 
 
@@ -58,8 +59,8 @@ def test_the_interview_stops_at_the_turn_budget(graph):
                  ListPatient(PNEUMONIA))
     finished = events[-1]
     assert finished.reason == "turn_budget"
-    # greeting + 2 questions + closing
-    assert finished.turns == 4
+    # greeting + 3 background questions + 2 questions + closing
+    assert finished.turns == 7
 
 
 def test_a_patient_who_leaves_ends_the_consultation_without_losing_turns(graph):
@@ -95,6 +96,18 @@ def test_an_unapproved_draft_cannot_reach_the_patient(graph):
     with pytest.raises(SafetyGateError):
         run(consultation, patient)
     assert patient.heard == [], "nothing was said to the patient"
+
+
+def test_the_history_opens_with_the_background_every_clinician_takes(graph):
+    """Other conditions, medicines and allergies, habits: asked once each, after the presenting complaint,
+    before the graph's questions; what the answers state is read into the case."""
+    patient = ListPatient(["I've had a cough for three days.", "I have asthma.", "I take a salbutamol inhaler.",
+                           "I smoke twenty cigarettes a day.", "No."])
+    consultation = Consultation(ConsultationConfig(max_turns=1, min_turns=1), model=ScriptedClient(), graph=graph)
+    run(consultation, patient)
+    assert patient.heard[1:4] == list(BACKGROUND) and len(patient.heard) == 5  # + one question of the graph
+    present = {f.label for f in consultation.state.findings.values() if f.status == "present"}
+    assert {"Asthma", "smoking"} <= present
 
 
 def test_the_gate_refuses_plain_text_and_approved_messages_are_immutable(graph):
@@ -166,5 +179,5 @@ def test_a_fault_at_a_random_turn_loses_nothing(graph, seed):
     finished = events[-1]
     assert isinstance(finished, Finished) and finished.differential.hypotheses
     said = [e.turn.text for e in events if isinstance(e, Utterance) and e.turn.role == "patient"]
-    assert said == PNEUMONIA[: len(said)] and len(said) == len(patient.heard) == 5
+    assert said == PNEUMONIA[: len(said)] and len(said) == len(patient.heard) == 8
     assert calls["n"] > bad_call

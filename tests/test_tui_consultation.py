@@ -27,6 +27,12 @@ async def settle(app, pilot, timeout: float = 30.0) -> None:
     await pilot.pause()
 
 
+async def background(app, pilot) -> None:
+    """Answer the background questions that open every history (other conditions, medicines, habits)."""
+    for text in ("No, I'm usually well", "No medicines and no allergies", "I don't smoke"):
+        await say(app, pilot, text)
+
+
 async def say(app, pilot, text: str, keys: bool = False) -> None:
     """Answer in the answer box: key by key, or pasted whole (faster)."""
     box = app.query_one("#answer", Input)
@@ -66,12 +72,13 @@ def test_the_patient_role_interviews_the_user_and_the_differential_moves(graph):
             first = [(h.name, round(h.probability, 3)) for h in table.hypotheses]
             assert first and table.row_count == len(first)
             assert "Cough" in str(app.query_one(FindingsPanel).render())
+            await background(app, pilot)
             await say(app, pilot, "yes")
             await say(app, pilot, "no, not at all")
             later = [(h.name, round(h.probability, 3)) for h in table.hypotheses]
             assert later != first, "the differential panel changes as answers come in"
             said = bubbles(app)
-            assert [r for r, _ in said[:6]] == ["doctor", "patient"] * 3
+            assert [r for r, _ in said[:12]] == ["doctor", "patient"] * 6
             assert said[1][1] == "I have had a cough and fever for 3 days"
             assert all(t.endswith("?") for r, t in said if r == "doctor")  # questions, one per turn
             assert not app.query_one(EmergencyBanner).display
@@ -131,6 +138,7 @@ def test_replies_appear_word_by_word_and_only_critic_approved_text_is_shown(grap
             partial = {t for t in seen if t and t != full}
             assert partial and all(full.startswith(t) for t in partial), "the reply streams in, in order"
             await say(app, pilot, "I have had a cough and fever for 3 days")
+            await background(app, pilot)
             await pilot.press("f3")
             await pilot.pause(0.3)
             assert app.query_one("#trace").display
@@ -215,6 +223,7 @@ def test_help_settings_theme_and_an_unloadable_model(graph, tmp_path):
             await pilot.pause()
             assert app.session.options.max_turns == 2 and app.session.engine.config.max_turns == 2
             await say(app, pilot, "I have had a cough and fever for 3 days")
+            await background(app, pilot)
             await say(app, pilot, "yes")
             await say(app, pilot, "no")
             assert app.finished is not None and app.finished.reason == "turn_budget"

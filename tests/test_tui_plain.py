@@ -27,7 +27,7 @@ def home(tmp_path, graph, meddiag_home):
 
 def test_a_piped_consultation_runs_to_the_end(home):
     # stdin is not a terminal, so plain mode is chosen without --plain
-    answers = "I have had a cough and fever for 3 days\nyes\n\nno\nyes, green phlegm\nno\nno\nyes\nno\n"
+    answers = "I have had a cough and fever for 3 days\nno other illnesses\nno medicines\nI don't smoke\nyes\n\nno\nyes, green phlegm\nno\nno\nyes\nno\n"
     done = chat(home, answers, "--model", "scripted", "--max-turns", "5")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
