@@ -53,7 +53,9 @@ class Neighbours:
         r = self.row[ix.closure.dis[sl]]
         w[r[r >= 0]] = ix.closure.w[sl][r >= 0]
         own[r[r >= 0]] = True
-        r = self.row[ix.negated.dis[ix.negated.col(f)]]
+        sl = ix.negated.col(f)  # a NOT edge lends its own small weight, as in ``Ranker._sub_likelihoods``
+        r = self.row[ix.negated.dis[sl]]
+        w[r[r >= 0]] = ix.negated.w[sl][r >= 0]
         own[r[r >= 0]] = True
         mean = (w[self.nbr] * self.sim).sum(1)
         return self.cur[~own], mean[~own]
