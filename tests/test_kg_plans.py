@@ -8,7 +8,7 @@ import pytest
 
 from meddiag.knowledge.umls_graph import curated
 from meddiag.knowledge.umls_graph.commands import case_from_text
-from meddiag.knowledge.umls_graph.plans import plans_of
+from meddiag.knowledge.umls_graph.plans import CLASS_CREDIT, plans_of
 from meddiag.simulation.vignettes import choice_scores, question_specs
 
 SUBDURAL = ("A 78-year-old man on warfarin is brought in by his daughter because of 3 weeks of worsening "
@@ -75,7 +75,6 @@ def test_a_choice_is_matched_to_the_conditions_whose_plan_names_it(graph, text, 
 
 
 @pytest.mark.parametrize("text,disease", [
-    ("Paroxetine", "curated:generalized_anxiety_disorder"),  # a drug reads as its class: "SSRIs or SNRIs"
     ("Serum cobalamin level", "curated:vitamin_b12_deficiency"),  # "serum vitamin B12 level"
     ("Transthoracic echo", "curated:hypertrophic_cardiomyopathy"),  # "echocardiography"
 ])
@@ -85,6 +84,20 @@ def test_wordings_of_one_test_and_drug_classes_match(graph, text, disease):
     assert m[ix.disease_pos[disease]] > 0.9
     gad = ix.disease_pos["curated:generalized_anxiety_disorder"]
     assert plans_of(ix).match("Metoprolol")[gad] == 0  # another class's drug does not
+
+
+def test_a_drug_reads_as_its_classes_at_half_the_credit_of_its_name(graph):
+    """"Paroxetine" matches generalized anxiety disorder's "SSRIs or SNRIs" through its class; a drug the item
+    names itself counts in full, so "Rifaximin" beats "Ceftriaxone" (both antibiotics) for hepatic encephalopathy."""
+    ix = graph.index
+    plans = plans_of(ix)
+    gad = ix.disease_pos["curated:generalized_anxiety_disorder"]
+    assert plans.match("Paroxetine")[gad] == CLASS_CREDIT and plans.match("Metoprolol")[gad] == 0
+    he = ix.disease_pos[graph.lookup_disease("hepatic encephalopathy")]
+    assert plans.match("Rifaximin")[he] == 1.0 and plans.match("Ceftriaxone")[he] == CLASS_CREDIT
+    # mechanisms are classes too: an enzyme choice matches the drug an item names
+    ra = ix.disease_pos[graph.lookup_disease("rheumatoid arthritis")]
+    assert plans.match("Dihydrofolate reductase")[ra] > 0
 
 
 def test_plan_decides_between_unnamed_choices(graph):

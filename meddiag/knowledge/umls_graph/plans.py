@@ -8,7 +8,8 @@ disease, how much of a short text — an exam choice such as "Amniocentesis" or 
 its best-matching item covers: the share of the text's content words (weighted by how rare each
 word is among all items, so "serum ... level" counts little) that the item also holds; 0 when
 none. Wordings of one test ("echocardiogram", "echo") read alike and a drug also reads as its
-classes ("paroxetine" matches "SSRIs"; ``plan_words.yaml``). Multiple-choice scoring uses it for
+classes ("paroxetine" matches "SSRIs"; ``plan_words.yaml``), at half the credit of the drug itself, so
+"Rifaximin" beats "Ceftriaxone" for an item that names rifaximin though both are antibiotics. Multiple-choice scoring uses it for
 choices the graph cannot name as a disease.
 """
 
@@ -26,6 +27,7 @@ from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.text import key, postings
 
 
+CLASS_CREDIT = 0.5  # a choice's drug found in an item only through a class it shares ("Ceftriaxone" in "rifaximin")
 WORDS_FILE = Path(__file__).with_name("plan_words.yaml")
 
 
@@ -82,7 +84,8 @@ class Plans:
         looked = words.union(*(c for cs in classes.values() for c in cs))
         for i in {i for w in looked for i in self.by_word.get(w, ())}:
             d, ws = self.items[i]
-            got = sum(weight[w] for w in words if w in ws or any(c <= ws for c in classes.get(w, ())))
+            got = sum(weight[w] * (1.0 if w in ws else CLASS_CREDIT) for w in words
+                      if w in ws or any(c <= ws for c in classes.get(w, ())))
             out[d] = max(out[d], got / total)
         return out
 
