@@ -231,3 +231,23 @@ def test_curated_is_a_files_syncope_under_loss_of_consciousness(graph):
     top = graph.rank(state, top=1).hypotheses[0]
     assert top.name == "Vasovagal syncope"
     assert next(e for e in top.evidence if e.finding_id == "HP:0007185").path == ["HP:0007185", "HP:0001279", top.disease_id]
+
+
+def test_an_adverse_effect_needs_its_drug_stated_in_a_written_case(graph):
+    """A condition's ``requires`` (an adverse effect's drug exposure): a written case that states none of
+    them costs it ``unmet_requirement``; other diseases are untouched, and a case stating the drug pays nothing."""
+    ix = graph.index
+    agran = ix.disease_pos["curated:thionamide_induced_agranulocytosis"]
+    assert ix.d_requires[agran]
+    without = case_from_text(graph, "A 52-year-old woman has had a sore throat and fever of 39 C for 2 days. "
+                                    "Absolute neutrophil count 200/uL.")
+    off = graph.with_params(graph.params.with_(unmet_requirement=0.0))._ranker.scores(without)
+    on = graph._ranker.scores(without)
+    assert graph.params.unmet_requirement < 0
+    assert on[agran] - off[agran] == pytest.approx(graph.params.unmet_requirement)
+    other = ix.disease_pos[graph.lookup_disease("streptococcal pharyngitis")]
+    assert on[other] == pytest.approx(off[other])
+    stated = case_from_text(graph, without.narrative + " She started methimazole 6 weeks ago.")
+    assert graph._ranker.scores(stated)[agran] == pytest.approx(
+        graph.with_params(graph.params.with_(unmet_requirement=0.0))._ranker.scores(stated)[agran])
+    assert graph.rank(stated, top=1).hypotheses[0].disease_id == "curated:thionamide_induced_agranulocytosis"

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
     from meddiag.knowledge.umls_graph.index import Index
 
-FORMAT = 8  # bump when the cached structures change shape
+FORMAT = 9  # bump when the cached structures change shape
 _CODE = Path(__file__).parent
 RRF_FILES = ("MRCONSO.RRF", "MRREL.RRF", "MRSTY.RRF")
 BUILD_MODULES = ("cache", "curated", "facts", "graph", "hpo", "index", "investigations", "lay", "loose", "neighbours", "profile",

@@ -97,6 +97,7 @@ class Condition(_Strict):
     workup: list[str] = Field(default_factory=list)  # investigations that confirm it, or come first
     treatment: list[str] = Field(default_factory=list)  # first-line management
     complications: list[str] = Field(default_factory=list)  # diseases it leads to or predisposes to, by name
+    requires: list[str] = Field(default_factory=list)  # findings of its own one of which a written case must state
     findings: list[FindingRef]
 
     @field_validator("id")
@@ -336,6 +337,8 @@ def validate(layer: CuratedLayer) -> list[str]:
             if c.id in seen:
                 problems.append(f"{where}: duplicate condition id (also in {seen[c.id]})")
             seen[c.id] = fname
+            own = {r.id for r in c.findings}
+            problems += [f"{where}: requires {x}, which is not one of its findings" for x in c.requires if x not in own]
             if not icd10_valid(c.icd10):
                 problems.append(f"{where}: ICD-10-CM code {c.icd10} does not exist")
             for x in c.xrefs:

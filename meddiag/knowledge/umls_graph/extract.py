@@ -37,7 +37,8 @@ _NEG_PRE = [
     "normal",
 ]
 _NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone", "within normal limits",
-             "unremarkable", "normal", "wnl", "within normal range", "in the normal range", "not detected", "undetectable", "nonreactive", "non reactive"]
+             "unremarkable", "normal", "wnl", "within normal range", "in the normal range", "not detected", "undetectable", "nonreactive", "non reactive",
+             "trace"]  # "urine ketones are trace": a dipstick trace is no ketonuria
 _UNCERTAIN = [
     "not sure if", "not sure whether", "not sure", "unsure", "maybe", "might", "might have", "possibly",
     "suspecting", "suspects", "suspect",

@@ -68,6 +68,7 @@ class Index:
     d_treatment: list[list[str]]  # and its first-line management
     d_complications: list[list[str]]  # and the diseases it leads to, by name
     d_facts: list[list[str]]  # and what exam choices say of it (cause, risk factors, pathology ...)
+    d_requires: list[list[str]]  # and the findings one of which a written case must state (an adverse effect's drug)
     d_parents: dict[str, list[str]]  # disease is-a and same-as links: child -> parents
     finding_ids: list[str]
     finding_pos: dict[str, int]
@@ -262,6 +263,7 @@ def compile_index(g: nx.DiGraph) -> Index:
         d_workup=[list(n.get("workup") or []) for n in nodes], d_treatment=[list(n.get("treatment") or []) for n in nodes],
         d_complications=[list(n.get("complications") or []) for n in nodes],
         d_facts=[list(n.get("facts") or []) for n in nodes],
+        d_requires=[list(n.get("requires") or []) for n in nodes],
         d_parents=d_parents,
         finding_ids=fids, finding_pos=fpos, f_label=[n["label"] for n in fnodes],
         f_lay=[_lay_label(n) for n in fnodes], f_kind=[n.get("kind", "symptom") for n in fnodes],

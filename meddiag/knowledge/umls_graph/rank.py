@@ -12,7 +12,8 @@ look-alikes instead, times ``borrow``: ``neighbours.py``); NOT edges set it to t
 term added is ``log(P(f|d) / base_f)`` (at most ``present_cap``); an absent finding adds
 ``absent_weight * log((1 - P(f|d)) / (1 - base_f))``. ``base_f`` is the mean of
 ``P(f|d)`` over all visible diseases. The parameters are ``params.RankParams``.
-Probabilities are a softmax over all diseases. Everything is vectorised over the
+A written case that states none of a condition's ``requires`` findings (an adverse effect's
+drug) costs it ``unmet_requirement``. Probabilities are a softmax over all diseases. Everything is vectorised over the
 precompiled sparse columns in ``index.Index``; networkx is not touched at query time.
 
 The next question maximises the expected information gain (bits) about the top of the
@@ -51,6 +52,7 @@ class Ranker:
         self._col_of = np.repeat(np.arange(n_f), np.diff(index.direct.ptr))
         self._kind_masks = {k: np.array([fk in kinds for fk in index.f_kind]) for k, kinds in KIND_GROUPS.items()}
         self._text: tuple[str, np.ndarray] | None = None  # memo: the last narrative and its profile scores
+        self._requires = [(d, frozenset(need)) for d, need in enumerate(index.d_requires) if need]
 
     def text_scores(self, text: str) -> np.ndarray:
         """``text_weight`` times the word-profile similarity of every disease to a written case,
@@ -148,6 +150,10 @@ class Ranker:
             s[out] += self._age_penalty[out]
         if state.narrative and (self.params.text_weight or self.params.fact_weight):
             s += self.text_scores(state.narrative)
+        if state.narrative and self.params.unmet_requirement and self._requires:
+            stated = {f.id for f in state.findings.values() if f.status == "present"}
+            unmet = [d for d, need in self._requires if not stated.intersection(need)]
+            s[unmet] += self.params.unmet_requirement
         for f, status in self._known(state):
             t = self.terms(f, status)
             s += t
