@@ -190,6 +190,7 @@ def test_lab_panels(graph, text, expect):
     ("Urinalysis shows 2+ protein but no WBCs or RBCs.", {"Proteinuria": "present", "Pyuria": "absent", "Hematuria": "absent"}),
     ("Urinalysis shows 60 RBC/hpf", {"Hematuria": "present"}),
     ("Urine\nRBC none\nWBC 4-5/hpf", {"Hematuria": "absent", "Pyuria": "absent"}),
+    ("Arterial pH is 7.36. Urine ketones are trace.", {"Ketonuria": "absent"}),  # a dipstick trace is no ketonuria
     # a count per high-power field is never the blood count
     ("Leukocyte count: 8500/mm3. WBC: 0\u20131/hpf.", {"Leukopenia": None, "Pyuria": "absent"}),
     ("Stool microscopy shows 10 WBC/hpf.", {"Pyuria": None, "Leukopenia": None}),
