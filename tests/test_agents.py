@@ -126,6 +126,9 @@ def test_time_and_place_words_alone_do_not_answer():
                    text="Is the pain in the upper right part of your belly, under the ribs?")
     assert not _echoes("Now the pain has moved down to the lower right side of my tummy.", ruq, known="Abdominal pain")
     assert _echoes("Yes, it hurts under my ribs.", ruq, known="Abdominal pain")
+    span = Question(finding_id="local:cluster_attack_duration", label="headache attacks lasting 15 minutes to 3 hours",
+                    text="Does each attack last between a quarter of an hour and three hours?")
+    assert not _echoes("Each one lasts most of the day, up to a day and a half.", span, known="Headache")
 
 
 def test_a_reply_about_another_finding_does_not_answer_by_its_words(graph):

@@ -45,7 +45,10 @@ _COMMON = {"have", "been", "with", "your", "that", "this", "there", "what", "whe
            # time and place words a reply shares without answering ("How many weeks pregnant are you?" - "My
            # last period was two weeks ago"; "upper right ...?" - "it moved to the lower right side")
            "week", "weeks", "day", "days", "month", "months", "year", "years", "ago", "right", "left", "side",
-           "part", "upper", "lower"}
+           "part", "upper", "lower",
+           # how long a thing lasts says nothing of which span ("Does each attack last 15 minutes to 3 hours?" -
+           # "Each one lasts most of the day")
+           "last", "lasts", "lasting", "lasted", "long", "each", "hour", "hours", "minute", "minutes"}
 
 
 def _echoes(answer: str, asked: Question, known: str = "") -> bool:
