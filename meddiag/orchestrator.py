@@ -6,8 +6,8 @@
 Phases run in a fixed order — intake, history, examination (when the patient side can
 be examined), differential, critique, closing. The history opens with the background every
 clinician takes (other conditions, medicines and allergies, habits: ``BACKGROUND``); the
-knowledge graph chooses every question after that; models only phrase and explain. Each outgoing doctor message goes through the
-safety critic and is delivered only as the critic's sealed :class:`ApprovedMessage`.
+knowledge graph chooses every question after that; models only phrase and explain. Each
+outgoing doctor message goes through the safety critic and is delivered only as the critic's sealed :class:`ApprovedMessage`.
 The consultation stops on confidence, on the turn budget, on an emergency (when so
 configured) or when the patient leaves. ``patient`` is anything with
 ``async reply(utterance) -> str | None``; an optional ``async examine(request) -> str |

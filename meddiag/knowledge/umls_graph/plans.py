@@ -8,9 +8,10 @@ disease, how much of a short text — an exam choice such as "Amniocentesis" or 
 its best-matching item covers: the share of the text's content words (weighted by how rare each
 word is among all items, so "serum ... level" counts little) that the item also holds; 0 when
 none. Wordings of one test ("echocardiogram", "echo") read alike and a drug also reads as its
-classes ("paroxetine" matches "SSRIs"; ``plan_words.yaml``), at half the credit of the drug itself, so
-"Rifaximin" beats "Ceftriaxone" for an item that names rifaximin though both are antibiotics. Multiple-choice scoring uses it for
-choices the graph cannot name as a disease.
+classes and mechanisms ("paroxetine" matches "SSRIs", "Dihydrofolate reductase" an item naming
+methotrexate; ``plan_words.yaml``), at half the credit of the drug itself, so "Rifaximin" beats
+"Ceftriaxone" for an item that names rifaximin though both are antibiotics. Multiple-choice
+scoring uses it for choices the graph cannot name as a disease.
 """
 
 from __future__ import annotations

@@ -13,8 +13,9 @@ term added is ``log(P(f|d) / base_f)`` (at most ``present_cap``); an absent find
 ``absent_weight * log((1 - P(f|d)) / (1 - base_f))``. ``base_f`` is the mean of
 ``P(f|d)`` over all visible diseases. The parameters are ``params.RankParams``.
 A written case that states none of a condition's ``requires`` findings (an adverse effect's
-drug) costs it ``unmet_requirement``. Probabilities are a softmax over all diseases. Everything is vectorised over the
-precompiled sparse columns in ``index.Index``; networkx is not touched at query time.
+drug) costs it ``unmet_requirement``. Probabilities are a softmax over all diseases.
+Everything is vectorised over the precompiled sparse columns in ``index.Index``; networkx
+is not touched at query time.
 
 The next question maximises the expected information gain (bits) about the top of the
 differential, with must-not-miss diseases up-weighted, over findings of the requested
