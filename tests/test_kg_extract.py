@@ -189,6 +189,7 @@ def test_lab_panels(graph, text, expect):
     ("Urine studies show: Protein 2+, RBC 20-30/hpf, RBC casts present", {"Proteinuria": "present", "Hematuria": "present"}),
     ("Urinalysis shows 2+ protein but no WBCs or RBCs.", {"Proteinuria": "present", "Pyuria": "absent", "Hematuria": "absent"}),
     ("Urinalysis shows 60 RBC/hpf", {"Hematuria": "present"}),
+    ("Urine\nWBC numerous/hpf", {"Pyuria": "present"}),  # a word per field is no count to parse
     ("Urine\nRBC none\nWBC 4-5/hpf", {"Hematuria": "absent", "Pyuria": "absent"}),
     ("Arterial pH is 7.36. Urine ketones are trace.", {"Ketonuria": "absent"}),  # a dipstick trace is no ketonuria
     # a count per high-power field is never the blood count

@@ -65,6 +65,9 @@ def test_facts_of_an_unknown_condition_are_a_problem(tmp_path):
     ("Burr hole", "curated:subdural_hematoma"),
     ("Ethosuximide", "curated:childhood_absence_epilepsy"),
     ("Rectal suction biopsy", "curated:hirschsprung_disease"),
+    ("Positive osmotic fragility test", "curated:hereditary_spherocytosis"),  # facts are plan items too
+    ("Dopamine D2 receptor blockade", "curated:neuroleptic_malignant_syndrome"),
+    ("Frataxin", "curated:friedreich_ataxia"),
 ])
 def test_a_choice_is_matched_to_the_conditions_whose_plan_names_it(graph, text, disease):
     ix = graph.index

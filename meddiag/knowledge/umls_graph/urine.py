@@ -23,6 +23,8 @@ _ITEMS = {
     KETONURIA: r"ketones?|ketone bodies",
     BACTERIURIA: r"bacteria",
 }
+
+
 def _name(tag: str = "i") -> str:
     return "|".join(f"(?P<{tag}{n}>{rx})" for n, rx in enumerate(_ITEMS.values()))
 
@@ -30,12 +32,14 @@ def _name(tag: str = "i") -> str:
 _NAME = _name()
 _FIDS = list(_ITEMS)
 _PER_FIELD = r"\s*(?:/\s*h(?:p)?f|per\s+(?:hpf|high[- ]power field))"
-_VALUE = (r"(?P<v>\d\s*\+|\d{1,3}(?:\s*[-\u2013]\s*\d{1,3})?(?=" + _PER_FIELD + r")|0(?=\s|$|[,;.])|trace|"
-          r"positive|negative|pos|neg|none|nil|absent|present|moderate|many|numerous|too numerous to count|"
-          r"large|small|few|rare|occasional)")
-_AFTER = re.compile(r"\b(?:" + _NAME + r")\s*(?::|=|-)?\s*" + _VALUE + r"(?![\w+])(?P<f>" + _PER_FIELD + r")?", re.I)
-_BEFORE = re.compile(r"(?<![\w/+])" + _VALUE.replace("(?=" + _PER_FIELD + r")", "") + r"\s+(?:" + _NAME + r")(?P<f>"
-                     + _PER_FIELD + r")?(?!\w)", re.I)
+_RANGE = r"\d{1,3}(?:\s*[-\u2013]\s*\d{1,3})?"  # "12", "0-1", "10\u201320"
+_WORDS = (r"\d\s*\+|trace|positive|negative|pos|neg|none|nil|absent|present|moderate|many|numerous|"
+          r"too numerous to count|large|small|few|rare|occasional")
+# after its name a count must be per field ("WBC 4-5/hpf"; "Glucose: 0" alone is no urine item); before it, any count
+_AFTER = re.compile(r"\b(?:" + _NAME + r")\s*(?::|=|-)?\s*(?P<v>" + _WORDS + "|" + _RANGE + "(?=" + _PER_FIELD
+                    + r")|0(?=\s|$|[,;.]))(?![\w+])(?P<f>" + _PER_FIELD + r")?", re.I)
+_BEFORE = re.compile(r"(?<![\w/+])(?P<v>" + _WORDS + "|" + _RANGE + r")\s+(?:" + _NAME + r")(?P<f>" + _PER_FIELD
+                     + r")?(?!\w)", re.I)
 _NO_LIST = re.compile(r"\bno\s+(?:" + _NAME + r")(?:\s+(?:or|and|nor)\s+(?:" + _name("j") + r"))?(?!\w)", re.I)
 
 # a heading alone on its line ("Urine:", "Urinalysis"), or one followed by what it shows ("Urinalysis shows")
@@ -43,8 +47,8 @@ _HEAD = r"\b(?:urinalysis|urine(?:\s+(?:dipstick|studies|analysis|microscopy|sed
 _PANEL = re.compile(r"^[ \t]*" + _HEAD + r"[ \t]*:?[ \t]*\n(?P<body>(?:[ \t]*[^\n?]{1,60}(?:\n|$))+)", re.I | re.M)
 _SENTENCE = re.compile(_HEAD + r"\s*(?::|(?:shows?|showed|reveals?|revealed|demonstrates?|demonstrated|"
                        r"(?:is|was) (?:significant|notable|remarkable) for)\s*:?)\s*(?P<body>[^.\n?]*(?:\.\d[^.\n?]*)*)", re.I)
-_COUNT = re.compile(r"\b(?:" + _name("k") + r")\s*(?::|=)?\s*\d{1,3}(?:\s*[-\u2013]\s*\d{1,3})?" + _PER_FIELD
-                    + r"|\b\d{1,3}(?:\s*[-\u2013]\s*\d{1,3})?\s+(?:" + _name("m") + r")" + _PER_FIELD, re.I)
+_COUNT = re.compile(r"\b(?:" + _name("k") + r")\s*(?::|=)?\s*" + _RANGE + _PER_FIELD
+                    + r"|\b" + _RANGE + r"\s+(?:" + _name("m") + r")" + _PER_FIELD, re.I)
 _OTHER = re.compile(r"\b(?:stool|fecal|faecal|csf|cerebrospinal|sputum|vaginal|discharge|smear)\b", re.I)
 _NEGATIVE = frozenset("negative neg none nil absent 0".split())
 _LITTLE = frozenset("few rare occasional small".split())
@@ -54,9 +58,9 @@ def _polarity(fid: str, value: str, per_field: bool) -> str | None:
     v = value.lower().replace(" ", "")
     if v in _NEGATIVE:
         return "absent"
-    if re.fullmatch(r"\d{1,3}(?:[-\u2013]\d{1,3})?", v) and not per_field:
-        return None  # a bare number is no urine count ("2 red cells")
-    if per_field or re.fullmatch(r"\d{1,3}(?:[-\u2013]\d{1,3})?", v):
+    if re.fullmatch(_RANGE, v):
+        if not per_field:
+            return None  # a bare number is no urine count ("2 red cells")
         top = int(re.split(r"[-\u2013]", v)[-1])
         limit = 5 if fid == PYURIA else 2 if fid == HAEMATURIA else 0
         return "present" if top > limit else "absent"
