@@ -121,6 +121,24 @@ def test_phrases_must_name_a_finding(tmp_path):
     assert any("local:never_declared" in p for p in problems), problems
 
 
+def test_a_requires_map_names_conditions_and_findings(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("specialty: x\nrequires:\n  Preeclampsia: [HP:0002686]\n", encoding="utf-8")
+    with pytest.raises(curated.CurationError, match="must be a condition id"):
+        curated.load_file(bad)
+    bad.write_text("specialty: x\nrequires:\n  preeclampsia: [pregnancy]\n", encoding="utf-8")
+    with pytest.raises(curated.CurationError, match="a list of finding ids"):
+        curated.load_file(bad)
+    gone = tmp_path / "gone.yaml"
+    gone.write_text("specialty: x\nrequires:\n  no_such_condition: [HP:0002686]\n  own: [HP:9999999]\n"
+                    "conditions:\n  - {id: own, name: Own, icd10: O14.90, findings: [{id: HP:0002686, w: 0.9}]}\n",
+                    encoding="utf-8")
+    problems = curated.validate(curated.load_curated(files=[gone]))
+    assert any("requires for no_such_condition: no such condition" in p for p in problems), problems
+    assert any("requires for own: HP:9999999 is not in hp.obo" in p for p in problems), problems
+    assert curated.load_curated(files=[gone]).requires["own"] == ["HP:9999999"]
+
+
 def test_umls_fixture_cuis_are_real():
     text = (hpo_data_dir() / "hp.obo").read_text(encoding="utf-8")
     cuis = {line.split("|")[0] for name in ("MRCONSO.RRF", "MRSTY.RRF")

@@ -192,6 +192,7 @@ def test_lab_panels(graph, text, expect):
     ("Urine\nWBC numerous/hpf", {"Pyuria": "present"}),  # a word per field is no count to parse
     ("Urine\nRBC none\nWBC 4-5/hpf", {"Hematuria": "absent", "Pyuria": "absent"}),
     ("Arterial pH is 7.36. Urine ketones are trace.", {"Ketonuria": "absent"}),  # a dipstick trace is no ketonuria
+    ("Urinalysis shows trace ketones and 2+ protein.", {"Ketonuria": "absent", "Proteinuria": "present"}),
     # a count per high-power field is never the blood count
     ("Leukocyte count: 8500/mm3. WBC: 0\u20131/hpf.", {"Leukopenia": None, "Pyuria": "absent"}),
     ("Stool microscopy shows 10 WBC/hpf.", {"Pyuria": None, "Leukopenia": None}),

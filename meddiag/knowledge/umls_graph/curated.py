@@ -148,6 +148,7 @@ class SpecialtyFile(_Strict):
     phrases: dict[str, list[str]] = Field(default_factory=dict)  # finding id -> more wordings of it
     facts: dict[str, list[str]] = Field(default_factory=dict)  # condition id -> what exam choices say of it
     is_a: dict[str, list[str]] = Field(default_factory=dict)  # finding id -> more general findings its source omits
+    requires: dict[str, list[str]] = Field(default_factory=dict)  # condition id -> findings one of which a case states
     conditions: list[Condition] = Field(default_factory=list)
 
     @field_validator("phrases")
@@ -166,6 +167,16 @@ class SpecialtyFile(_Strict):
         for k, parents in v.items():
             if not all(HPO_ID.match(x) or LOCAL_ID.match(x) for x in (k, *parents)):
                 raise ValueError(f"is_a {k!r}: the finding and its parents must be finding ids (HP:0000000 or local:name)")
+        return v
+
+    @field_validator("requires")
+    @classmethod
+    def _requires(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for k, ids in v.items():
+            if not SLUG.match(k):
+                raise ValueError(f"requires key {k!r} must be a condition id (lower_snake_case)")
+            if not ids or not all(isinstance(x, str) and (HPO_ID.match(x) or LOCAL_ID.match(x)) for x in ids):
+                raise ValueError(f"requires for {k}: a list of finding ids (HP:0000000 or local:name)")
         return v
 
     @field_validator("facts")
@@ -222,6 +233,18 @@ class CuratedLayer(BaseModel):
         """Finding id -> the more general findings it is a kind of where its source does not say so
         (HPO files Syncope under cardiovascular physiology, not under Loss of consciousness)."""
         return self._merged("is_a")
+
+    @property
+    def requires(self) -> dict[str, list[str]]:
+        """Condition id -> the findings one of which a written case must state (its own ``requires``
+        and every file's ``requires:`` map): an adverse effect's drug, pregnancy for a disorder of
+        pregnancy, psychosis for a psychotic disorder. A more specific finding meets a requirement."""
+        out = self._merged("requires")
+        for _, c in self.conditions:
+            if c.requires:
+                have = out.setdefault(c.id, [])
+                have[:0] = [x for x in c.requires if x not in have]
+        return out
 
     def _merged(self, field: str) -> dict[str, list[str]]:
         """One id -> texts map of every file, each list in file order without repeats."""
@@ -329,7 +352,10 @@ def validate(layer: CuratedLayer) -> list[str]:
                 problems.append(f"{where}: lists neither shows nor mentions")
             problems += [f"{where}: {fid} is {why}" for fid in inv.shows if (why := _unresolved(fid, hpo, locals_))]
         problems += [f"{fname}: phrases for {hid}: {why}" for hid in f.phrases if (why := _unresolved(hid, hpo, locals_))]
-        problems += [f"{fname}: facts for {cid}: no such condition" for cid in f.facts if cid not in conditions]
+        problems += [f"{fname}: {field} for {cid}: no such condition" for field in ("facts", "requires")
+                     for cid in getattr(f, field) if cid not in conditions]
+        problems += [f"{fname}: requires for {cid}: {x} is {why}" for cid, xs in f.requires.items() for x in xs
+                     if (why := _unresolved(x, hpo, locals_))]
         problems += [f"{fname}: is_a {k} -> {x}: {why}" for k, ps in f.is_a.items() for x in (k, *ps)
                      if (why := _unresolved(x, hpo, locals_))]
         for c in f.conditions:

@@ -131,13 +131,13 @@ def add_curated(g: nx.DiGraph, layer: CuratedLayer) -> None:
             g.nodes[hid]["phrases"] = words
     for child, parents in layer.is_a.items():
         g.add_edges_from((child, p, {"rel": "is_a"}) for p in parents if child in g and p in g and child != p)
-    facts = layer.facts
+    facts, requires = layer.facts, layer.requires
     for specialty, c in layer.conditions:
         cid = f"curated:{c.id}"
         g.add_node(cid, type="disease", label=c.name, synonyms=c.synonyms, icd10=c.icd10, prior=PRIORS[c.prior],
                    prior_class=c.prior, sex=c.sex, age=tuple(c.age), red_flag=c.red_flag, must_not_miss=c.must_not_miss,
                    specialty=specialty, source="curated", workup=list(c.workup), treatment=list(c.treatment),
-                   complications=list(c.complications), facts=facts.get(c.id, []), requires=list(c.requires))
+                   complications=list(c.complications), facts=facts.get(c.id, []), requires=requires.get(c.id, []))
         for r in c.findings:
             if r.id in g:
                 g.add_edge(cid, r.id, rel="has_finding" if r.w > 0.02 else "not_finding", w=r.w)

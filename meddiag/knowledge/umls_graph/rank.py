@@ -12,8 +12,9 @@ look-alikes instead, times ``borrow``: ``neighbours.py``); NOT edges set it to t
 term added is ``log(P(f|d) / base_f)`` (at most ``present_cap``); an absent finding adds
 ``absent_weight * log((1 - P(f|d)) / (1 - base_f))``. ``base_f`` is the mean of
 ``P(f|d)`` over all visible diseases. The parameters are ``params.RankParams``.
-A written case that states none of a condition's ``requires`` findings (an adverse effect's
-drug) costs it ``unmet_requirement``. Probabilities are a softmax over all diseases.
+A written case that states none of a condition's ``requires`` findings or a more specific one
+(an adverse effect's drug, pregnancy, psychosis), or a conversation that has denied one and
+confirmed none, costs it ``unmet_requirement``. Probabilities are a softmax over all diseases.
 Everything is vectorised over the precompiled sparse columns in ``index.Index``; networkx
 is not touched at query time.
 
@@ -53,7 +54,8 @@ class Ranker:
         self._col_of = np.repeat(np.arange(n_f), np.diff(index.direct.ptr))
         self._kind_masks = {k: np.array([fk in kinds for fk in index.f_kind]) for k, kinds in KIND_GROUPS.items()}
         self._text: tuple[str, np.ndarray] | None = None  # memo: the last narrative and its profile scores
-        self._requires = [(d, frozenset(need)) for d, need in enumerate(index.d_requires) if need]
+        known = [frozenset(f for f in need if f in index.finding_pos) for need in index.d_requires]
+        self._requires = [(d, need) for d, need in enumerate(known) if need]  # one no case can state is no requirement
 
     def text_scores(self, text: str) -> np.ndarray:
         """``text_weight`` times the word-profile similarity of every disease to a written case,
@@ -151,10 +153,8 @@ class Ranker:
             s[out] += self._age_penalty[out]
         if state.narrative and (self.params.text_weight or self.params.fact_weight):
             s += self.text_scores(state.narrative)
-        if state.narrative and self.params.unmet_requirement and self._requires:
-            stated = {f.id for f in state.findings.values() if f.status == "present"}
-            unmet = [d for d, need in self._requires if not stated.intersection(need)]
-            s[unmet] += self.params.unmet_requirement
+        if self.params.unmet_requirement and self._requires:
+            s[self._unmet(state)] += self.params.unmet_requirement
         for f, status in self._known(state):
             t = self.terms(f, status)
             s += t
@@ -162,6 +162,18 @@ class Ranker:
                 terms.append(t)
         s[ix.d_hidden] = -np.inf
         return s
+
+    def _unmet(self, state: CaseState) -> list[int]:
+        """The conditions whose requirement the case does not meet: a written case states none of its
+        findings (nor a more specific one); a conversation, where what was not asked is unknown, has
+        denied one and confirmed none."""
+        ix = self.ix
+        stated = {f.id for f in state.findings.values() if f.status == "present"}
+        stated |= {ix.finding_ids[a] for f in stated if f in ix.finding_pos for a in ix.ancestors(ix.finding_pos[f])}
+        if state.narrative:
+            return [d for d, need in self._requires if not stated.intersection(need)]
+        denied = {f.id for f in state.findings.values() if f.status == "absent"}
+        return [d for d, need in self._requires if denied.intersection(need) and not stated.intersection(need)]
 
     def posterior(self, state: CaseState, terms: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
         s = self.scores(state, terms)

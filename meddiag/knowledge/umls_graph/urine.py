@@ -66,6 +66,8 @@ def _polarity(fid: str, value: str, per_field: bool) -> str | None:
         return "present" if top > limit else "absent"
     if v in _LITTLE:
         return None if fid in (PYURIA, HAEMATURIA, BACTERIURIA) else "present"
+    if v == "trace":  # a dipstick trace of ketones or glucose is none to speak of; of protein or blood, unclear
+        return "absent" if fid in (KETONURIA, GLYCOSURIA) else None
     return "present"
 
 
