@@ -39,6 +39,7 @@ GRID: dict[str, list[float]] = {
     "choice_text_weight": [0.0, 0.5, 1.0, 1.5, 2.0],
     "plan_weight": [0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0],
     "complication_weight": [0.0, 0.5, 1.0, 2.0, 3.0, 5.0],
+    "unmet_requirement": [0.0, -1.0, -2.0, -3.0, -4.0, -6.0],
 }
 BASE_LOG_PRIOR = RankParams().log_prior
 

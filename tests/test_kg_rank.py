@@ -251,3 +251,24 @@ def test_an_adverse_effect_needs_its_drug_stated_in_a_written_case(graph):
     assert graph._ranker.scores(stated)[agran] == pytest.approx(
         graph.with_params(graph.params.with_(unmet_requirement=0.0))._ranker.scores(stated)[agran])
     assert graph.rank(stated, top=1).hypotheses[0].disease_id == "curated:thionamide_induced_agranulocytosis"
+
+
+def test_a_psychotic_disorder_needs_psychosis_stated_or_a_kind_of_it(graph):
+    """``requires:`` maps (data/requires_*.yaml) name what a condition cannot exist without: schizoaffective
+    disorder needs psychotic symptoms. "Hears voices" (auditory hallucination) is a kind of Hallucinations, so it
+    meets the requirement; a depressive picture alone does not. In a conversation, what was not asked is unknown:
+    only a denied requirement, with none confirmed, costs the condition."""
+    ix = graph.index
+    schizo = ix.disease_pos["curated:schizoaffective_disorder"]
+    unmet = graph.params.unmet_requirement
+    off = graph.with_params(graph.params.with_(unmet_requirement=0.0))._ranker
+    low = "A 34-year-old man has had low mood, loss of interest and poor sleep for 3 months."
+    for text, cost in ((low, unmet), (low + " He hears voices telling him he is worthless.", 0.0)):
+        written = case_from_text(graph, text)
+        assert graph._ranker.scores(written)[schizo] - off.scores(written)[schizo] == pytest.approx(cost)
+    talk = state(present=["HP:0000716"])  # Depression, nothing asked about psychosis
+    assert graph._ranker.scores(talk)[schizo] == pytest.approx(off.scores(talk)[schizo])
+    denied = state(present=["HP:0000716"], absent=["HP:0000738"])  # "Do you hear voices?" "No."
+    assert graph._ranker.scores(denied)[schizo] - off.scores(denied)[schizo] == pytest.approx(unmet)
+    both = state(present=["HP:0000716", "HP:0000746"], absent=["HP:0000738"])  # no voices, but a delusion
+    assert graph._ranker.scores(both)[schizo] == pytest.approx(off.scores(both)[schizo])

@@ -37,7 +37,7 @@ class RankParams(BaseModel):
     age_out_other: float = -1.2
     text_weight: float = 0.45  # weight of the word-profile score of a written case (profile.py)
     fact_weight: float = 0.05  # weight of how much of a condition's curated facts a written case states (facts.py)
-    unmet_requirement: float = -4.0  # a written case states none of a condition's required findings (its drug)
+    unmet_requirement: float = -2.0  # a case does not meet a condition's requirement (its drug, pregnancy, psychosis)
     choice_text_weight: float = 1.0  # mcq: weight of an unnamed choice's words against the likely diseases
     unknown_choice: float = -10.0  # mcq: log-odds (relative to the named choices' mean) of an unnamed choice
     complication_weight: float = 1.0  # mcq: weight of a named choice being what the likely diseases lead to
