@@ -52,6 +52,11 @@ XREF_ID = re.compile(r"^(ORPHA|OMIM):\d+$")
 SLUG = re.compile(r"^[a-z0-9_]+$")
 
 
+def is_finding_id(x: str) -> bool:
+    """An HPO id (HP:0000000) or a project-local finding id (local:lower_snake_case)."""
+    return bool(HPO_ID.match(x) or LOCAL_ID.match(x))
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -78,7 +83,7 @@ class FindingRef(_Strict):
     @field_validator("id")
     @classmethod
     def _known_shape(cls, v: str) -> str:
-        if not (HPO_ID.match(v) or LOCAL_ID.match(v)):
+        if not is_finding_id(v):
             raise ValueError(f"finding id {v!r} must be an HPO id (HP:0000000) or local:slug")
         return v
 
@@ -155,7 +160,7 @@ class SpecialtyFile(_Strict):
     @classmethod
     def _phrases(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
         for k, words in v.items():
-            if not (HPO_ID.match(k) or LOCAL_ID.match(k)):
+            if not is_finding_id(k):
                 raise ValueError(f"phrases key {k!r} must be a finding id (HP:0000000 or local:name)")
             if any(not isinstance(w, str) or len(w.strip()) < 3 for w in words):
                 raise ValueError(f"phrases for {k}: every phrase must be text of at least 3 characters")
@@ -165,7 +170,7 @@ class SpecialtyFile(_Strict):
     @classmethod
     def _is_a(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
         for k, parents in v.items():
-            if not all(HPO_ID.match(x) or LOCAL_ID.match(x) for x in (k, *parents)):
+            if not all(map(is_finding_id, (k, *parents))):
                 raise ValueError(f"is_a {k!r}: the finding and its parents must be finding ids (HP:0000000 or local:name)")
         return v
 
@@ -175,7 +180,7 @@ class SpecialtyFile(_Strict):
         for k, ids in v.items():
             if not SLUG.match(k):
                 raise ValueError(f"requires key {k!r} must be a condition id (lower_snake_case)")
-            if not ids or not all(isinstance(x, str) and (HPO_ID.match(x) or LOCAL_ID.match(x)) for x in ids):
+            if not ids or not all(map(is_finding_id, ids)):
                 raise ValueError(f"requires for {k}: a list of finding ids (HP:0000000 or local:name)")
         return v
 

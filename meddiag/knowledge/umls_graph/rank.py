@@ -54,7 +54,7 @@ class Ranker:
         self._col_of = np.repeat(np.arange(n_f), np.diff(index.direct.ptr))
         self._kind_masks = {k: np.array([fk in kinds for fk in index.f_kind]) for k, kinds in KIND_GROUPS.items()}
         self._text: tuple[str, np.ndarray] | None = None  # memo: the last narrative and its profile scores
-        known = [frozenset(f for f in need if f in index.finding_pos) for need in index.d_requires]
+        known = [frozenset(index.finding_pos[f] for f in need if f in index.finding_pos) for need in index.d_requires]
         self._requires = [(d, need) for d, need in enumerate(known) if need]  # one no case can state is no requirement
 
     def text_scores(self, text: str) -> np.ndarray:
@@ -168,11 +168,11 @@ class Ranker:
         findings (nor a more specific one); a conversation, where what was not asked is unknown, has
         denied one and confirmed none."""
         ix = self.ix
-        stated = {f.id for f in state.findings.values() if f.status == "present"}
-        stated |= {ix.finding_ids[a] for f in stated if f in ix.finding_pos for a in ix.ancestors(ix.finding_pos[f])}
+        stated = {ix.finding_pos[f.id] for f in state.findings.values() if f.status == "present" and f.id in ix.finding_pos}
+        stated |= {int(a) for f in stated for a in ix.ancestors(f)}
         if state.narrative:
             return [d for d, need in self._requires if not stated.intersection(need)]
-        denied = {f.id for f in state.findings.values() if f.status == "absent"}
+        denied = {ix.finding_pos[f.id] for f in state.findings.values() if f.status == "absent" and f.id in ix.finding_pos}
         return [d for d, need in self._requires if denied.intersection(need) and not stated.intersection(need)]
 
     def posterior(self, state: CaseState, terms: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
