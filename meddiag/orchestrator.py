@@ -4,8 +4,9 @@
         ...
 
 Phases run in a fixed order — intake, history, examination (when the patient side can
-be examined), differential, critique, closing. The history opens with the background every
-clinician takes (other conditions, medicines and allergies, habits: ``BACKGROUND``); the
+be examined), differential, critique, closing. The history opens with what every
+clinician asks (the story of the complaint, other conditions, medicines and allergies, habits:
+``BACKGROUND``); the
 knowledge graph chooses every question after that; models only phrase and explain. Each
 outgoing doctor message goes through the safety critic and is delivered only as the critic's sealed :class:`ApprovedMessage`.
 The consultation stops on confidence, on the turn budget, on an emergency (when so
@@ -54,8 +55,9 @@ from meddiag.schema import (
 GREETING = ("Hello, I'm meddiag, a diagnostic assistant (not a doctor). "
             "I'll ask you some questions. What brings you in today?")
 EXAM_REQUEST = "general physical examination and vital signs"
-# the background every history takes after the presenting complaint, asked once each
-BACKGROUND = ("Do you have any other medical conditions, or have you had any operations?",
+# what every history asks after the presenting complaint, once each: the story of it, then the background
+BACKGROUND = ("Tell me more about it: when did it start, and have you noticed anything else?",
+              "Do you have any other medical conditions, or have you had any operations?",
               "Do you take any medicines, and do you have any allergies?",
               "Do you smoke, drink alcohol or use any recreational drugs?")
 
@@ -68,7 +70,7 @@ class Patient(Protocol):
 class ConsultationConfig(BaseModel):
     model: str = "scripted"  # a model spec (see meddiag.models); ignored when a client is injected
     max_turns: int = Field(12, ge=1, le=200)  # history questions at most
-    max_tests: int = Field(3, ge=0, le=50)  # targeted tests after the general examination
+    max_tests: int = Field(5, ge=0, le=50)  # investigations ordered after the general examination
     min_turns: int = Field(3, ge=0)  # history questions before confidence may stop the interview
     confidence: float = Field(0.85, gt=0.0, le=1.0)
     stop_on_emergency: bool = True
@@ -321,14 +323,14 @@ class Consultation:
                             seconds=round(time.perf_counter() - started, 3)))
 
     async def _examination(self, examine) -> None:
-        """A general examination first, then the tests the graph finds most informative."""
+        """A general examination first, then the investigations the graph finds most worth ordering, by name."""
         self._emit(PhaseChanged(phase="examination"))
         await self._request(examine, None)
         for _ in range(self.config.max_tests):
-            choice = self.graph.next_questions(self.state, top=1, kinds=("exam", "test"))
-            if not choice:
+            test = self.graph.next_test(self.state, skip=self.state.tests_done)
+            if test is None:
                 break
-            await self._request(examine, choice[0])
+            await self._request(examine, test)
 
     async def _request(self, examine, q: Question | None) -> None:
         label = EXAM_REQUEST if q is None else q.label

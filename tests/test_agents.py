@@ -98,7 +98,10 @@ def test_a_reply_that_takes_up_the_question_affirms_it(graph):
     asked = Question(finding_id="HP:0000613", label="Photophobia", text="Does bright light bother your eyes?")
     reasoner = KGReasoner(graph)
     for text, status in [("Light and noise really bother me, I lie in a dark room.", "present"),
-                         ("Light doesn't bother me at all.", "absent")]:
+                         ("Light doesn't bother me at all.", "absent"),
+                         # a negation in another sentence or clause denies nothing the question asked
+                         ("Light really bothers me. I've never had an operation.", "present"),
+                         ("Bright light bothers me, and I don't smoke.", "present")]:
         found = {f.id: f.status for f in reasoner.read(ReasonRequest(state=CaseState(), text=text, asked=asked))}
         assert found.get("HP:0000613") == status, (text, found)
 

@@ -58,6 +58,20 @@ def test_a_known_result_is_not_worth_ordering_again(graph):
     assert after.get("test:direct_coombs_test", 0.0) < before["test:direct_coombs_test"]
 
 
+def test_the_next_test_is_an_investigation_named_with_its_telling_result(graph):
+    """What the consultation orders after the examination: the best investigation by name, asking for its
+    most telling result (which a plain "Normal." denies); never the same test, nor the same result, twice."""
+    state = case_from_text(graph, HAEMOLYSIS)
+    first = graph.next_test(state)
+    assert first.kind == "test" and first.label == graph.suggest_tests(state, top=1)[0][1]
+    inv = graph.investigations
+    shows = inv.shows[inv.ids.index(graph.lookup_investigations(first.label)[0])]
+    assert graph.index.finding_pos[first.finding_id] in shows
+    state.asked.append(first.finding_id)
+    second = graph.next_test(state, skip=[first.label])
+    assert second.label != first.label and second.finding_id != first.finding_id
+
+
 @pytest.mark.parametrize("question,ask", [
     ("Which of the following is the most likely diagnosis?", "diagnosis"),
     ("Which of the following is the most appropriate next step in diagnosis?", "test"),

@@ -26,7 +26,7 @@ from meddiag.schema import (
 from patients import ListPatient  # noqa: E402
 
 
-BACKGROUND_ANSWERS = ["No, I'm usually well.", "No medicines and no allergies.", "I don't smoke and I rarely drink."]
+BACKGROUND_ANSWERS = ["It started on Monday and I feel shivery.", "No, I'm usually well.", "No medicines and no allergies.", "I don't smoke and I rarely drink."]
 PNEUMONIA = ["I've had a cough and a fever for three days and I'm coughing up green phlegm.", *BACKGROUND_ANSWERS,
              "Yes.", "No.", "Yes, a little.", "I'm not sure.", "No.", "Yes."]
 
@@ -59,8 +59,8 @@ def test_the_interview_stops_at_the_turn_budget(graph):
                  ListPatient(PNEUMONIA))
     finished = events[-1]
     assert finished.reason == "turn_budget"
-    # greeting + 3 background questions + 2 questions + closing
-    assert finished.turns == 7
+    # greeting + 4 background questions + 2 questions + closing
+    assert finished.turns == 8
 
 
 def test_a_patient_who_leaves_ends_the_consultation_without_losing_turns(graph):
@@ -99,15 +99,15 @@ def test_an_unapproved_draft_cannot_reach_the_patient(graph):
 
 
 def test_the_history_opens_with_the_background_every_clinician_takes(graph):
-    """Other conditions, medicines and allergies, habits: asked once each, after the presenting complaint,
-    before the graph's questions; what the answers state is read into the case."""
-    patient = ListPatient(["I've had a cough for three days.", "I have asthma.", "I take a salbutamol inhaler.",
+    """The story of the complaint, other conditions, medicines and allergies, habits: asked once each, after
+    the presenting complaint, before the graph's questions; what the answers state is read into the case."""
+    patient = ListPatient(["I've had a cough for three days.", "I've been wheezing too.", "I have asthma.", "I take a salbutamol inhaler.",
                            "I smoke twenty cigarettes a day.", "No."])
     consultation = Consultation(ConsultationConfig(max_turns=1, min_turns=1), model=ScriptedClient(), graph=graph)
     run(consultation, patient)
-    assert patient.heard[1:4] == list(BACKGROUND) and len(patient.heard) == 5  # + one question of the graph
+    assert patient.heard[1:5] == list(BACKGROUND) and len(patient.heard) == 6  # + one question of the graph
     present = {f.label for f in consultation.state.findings.values() if f.status == "present"}
-    assert {"Asthma", "smoking"} <= present
+    assert {"Wheezing", "Asthma", "smoking"} <= present
 
 
 def test_the_gate_refuses_plain_text_and_approved_messages_are_immutable(graph):
@@ -179,5 +179,5 @@ def test_a_fault_at_a_random_turn_loses_nothing(graph, seed):
     finished = events[-1]
     assert isinstance(finished, Finished) and finished.differential.hypotheses
     said = [e.turn.text for e in events if isinstance(e, Utterance) and e.turn.role == "patient"]
-    assert said == PNEUMONIA[: len(said)] and len(said) == len(patient.heard) == 8
+    assert said == PNEUMONIA[: len(said)] and len(said) == len(patient.heard) == 1 + len(BACKGROUND) + 4
     assert calls["n"] > bad_call

@@ -13,7 +13,7 @@ from meddiag.models import ScriptedClient
 from meddiag.simulation.agentclinic import load_agentclinic
 from meddiag.simulation.examiner import NO_RESULT, NORMAL, Examiner
 from meddiag.simulation.judge import normalise
-from meddiag.simulation.patient import UNSURE, SimulatedPatient
+from meddiag.simulation.patient import NOTHING_ELSE, UNSURE, SimulatedPatient
 
 from shared_data import AGENTCLINIC  # noqa: E402
 pytestmark = pytest.mark.skipif(not AGENTCLINIC.exists(), reason="shared benchmark files not present")
@@ -84,6 +84,23 @@ def test_the_patient_answers_from_the_case_and_is_unsure_otherwise(cases, graph)
     assert "smoker" in smoke.lower()
 
 
+def test_an_open_question_gets_the_story_once(cases, graph):
+    """ "Tell me more, anything else?" gets the history and the other symptoms not yet told, once; the
+    background (smoking) and the review of systems wait for their own questions."""
+    mg = cases[0]
+    patient = SimulatedPatient(mg, graph)
+
+    async def go():
+        return [await patient.reply(q) for q in ("What brings you in today?", "Any difficulty walking up stairs?",
+                                                 "Tell me more about it: have you noticed anything else?",
+                                                 "Have you noticed anything else?")]
+
+    _, stairs, story, again = asyncio.run(go())
+    assert "1-month" in stairs and "rest" in story and "upper limbs" in story
+    assert stairs not in story and "smoker" not in story and "palpitations" not in story  # told once, in turn
+    assert again == NOTHING_ELSE
+
+
 def test_formal_terms_are_said_in_lay_words_when_the_concept_is_kept(cases, graph):
     aki = cases[4]  # "Denies nausea, vomiting, dysuria ..."
     patient = SimulatedPatient(aki, graph)
@@ -141,3 +158,13 @@ def test_the_examiner_answers_only_requests_and_counts_them(cases, graph):
     assert sign == NO_RESULT                                # a physical sign the case does not mention
     assert ex.tests_ordered == 5 and [r.kind for r in ex.log][:2] == ["general", "matched"]
     assert "normal" not in pyuria.lower() and "pyuria" not in xray.lower()
+
+
+def test_a_named_investigation_gets_the_results_of_that_test(cases, graph):
+    """The doctor orders investigations by name: "Contrast enema" is answered by the case's barium enema;
+    an investigation the case does not list, outside every family it holds, is AgentClinic's "normal"."""
+    hirschsprung = cases[2]
+    ex = Examiner(hirschsprung, graph)
+    enema, sweat = asyncio.run(ex.examine("Contrast enema")), asyncio.run(ex.examine("Sweat chloride test"))
+    assert "barium enema" in enema.lower() and "transition zone" in enema and "x-ray" not in enema.lower()
+    assert sweat == NORMAL

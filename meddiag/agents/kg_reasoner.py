@@ -38,6 +38,7 @@ _YES = re.compile(
 _NORMAL = re.compile(r"\b(normal|negative|unremarkable|not (seen|detected|found|present)|none seen)\b", re.I)
 
 
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|,\s*(?:and|but)\s+")
 _NEGATED = re.compile(r"\b(no|not|never|none|nothing|without|haven'?t|hasn'?t|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t)\b", re.I)
 _COMMON = {"have", "been", "with", "your", "that", "this", "there", "what", "when", "does", "feel", "feeling", "about",
            "having", "from", "were", "they", "them", "would", "could", "like", "much", "many", "time", "some", "ever",
@@ -128,8 +129,11 @@ class KGReasoner(TypedAgent[ReasonRequest, ReasonResult]):
             status = answer_status(req.text, req.source)
             if status is None and req.source == "patient" and _echoes(_unread(req.text, found, req.asked), req.asked, " ".join(
                     f.label for f in req.state.findings.values() if f.status == "present")):
-                # "Light really bothers me" / "Light doesn't bother me" answer "Does light bother you?"
-                status = "absent" if _NEGATED.search(req.text) else "present"
+                # "Light really bothers me" / "Light doesn't bother me" answer "Does light bother you?"; only
+                # the sentences that take the question up say which ("Just the high blood pressure, and I've
+                # never had an operation" does not deny high blood pressure)
+                said = [t for t in _SENTENCES.split(req.text) if _echoes(t, req.asked)] or [req.text]
+                status = "absent" if any(_NEGATED.search(t) for t in said) else "present"
             if status is not None:
                 found.append(Finding(id=req.asked.finding_id, label=req.asked.label, status=status,
                                      source=req.source, turn=req.turn, text=req.text.strip()[:80]))

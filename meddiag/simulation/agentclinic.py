@@ -7,7 +7,8 @@ and ``Test_Results`` (free-form nested dicts, what the examiner knows) and
 
 - ``Demographics`` and the primary symptom become the opening ("what brings you in?");
 - history and review-of-systems sentences, secondary symptoms, past history, medications
-  and social history become facts, rewritten in the first person, each with ``about``
+  and social history become facts (the history and the secondary symptoms are the story the
+  patient tells when asked an open question), rewritten in the first person, each with ``about``
   words for the topic a question may name ("smoke", "medications", ...); sentences and
   items that deny something ("Denies nausea, vomiting") become ``denies`` entries;
 - nested examination findings flatten to readable lines ("Vital signs, heart rate: 72 bpm");
@@ -136,7 +137,7 @@ def _section_facts(key: str, value: Any) -> tuple[list[Fact], list[str]]:
         words = list(dict.fromkeys([*(about if about is not None else [humanise(key)]), *path]))
         if norm in ("history", "review_of_systems"):
             f, d = _ros_part(text)
-            facts += f
+            facts += [x.model_copy(update={"story": norm == "history"}) for x in f]
             denies += d
         elif about is not None and norm != "social_history" and norm not in _MED_KEYS:
             facts.append(Fact(text=first_person(text), about=words))
@@ -188,7 +189,7 @@ def case_from_record(record: Any, line: int, source: str = "agentclinic") -> Cas
             denies += d
         else:
             said = text if re.match(rf"^{_SUBJECT}\b", text, re.I) else f"I have {_lower_first(text)}"
-            facts.append(Fact(text=first_person(said), about=[text.lower()]))
+            facts.append(Fact(text=first_person(said), about=[text.lower()], story=True))
     for key, value in actor.items():
         if key in ("Demographics", "Symptoms"):
             continue

@@ -45,8 +45,10 @@ def register_bench(bench_sub) -> None:
     p.add_argument("--concurrency", type=int, default=1, help="cases run at the same time (default 1)")
     p.add_argument("--seed", type=int, default=0, help="seed for the patient's choices and model sampling")
     p.add_argument("--out", default=None, help="run folder (default $MEDDIAG_HOME/runs/<run-id>); reuse it to resume")
-    p.add_argument("--max-turns", type=int, default=12, help="doctor questions at most (default 12)")
-    p.add_argument("--max-tests", type=int, default=3, help="targeted tests after the examination (default 3)")
+    p.add_argument("--max-turns", type=int, default=9,
+                   help="doctor questions at most (default 9: with the greeting, the 4 background questions, the "
+                        "examination and 5 tests, AgentClinic's 20 doctor turns)")
+    p.add_argument("--max-tests", type=int, default=5, help="investigations after the examination (default 5)")
     p.add_argument("--patient-bias", action="append", default=[], choices=sorted(BIASES), help="patient bias (repeatable)")
     p.add_argument("--doctor-bias", action="append", default=[], choices=sorted(DOCTOR_BIASES),
                    help="doctor bias for --team single (repeatable)")

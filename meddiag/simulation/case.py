@@ -26,6 +26,7 @@ class Fact(BaseModel):
 
     text: str  # what the patient says, in lay words
     about: list[str] = Field(default_factory=list)  # words a question uses to ask for it
+    story: bool = False  # part of the story of the complaint: told when asked "tell me more, anything else?"
 
 
 class Case(BaseModel):

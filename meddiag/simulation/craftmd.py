@@ -1,7 +1,8 @@
 """CRAFT-MD vignettes as conversation cases: the vignette is split between patient and examiner.
 
 The first sentence (age, sex, why they came) is the patient's opening; the other
-sentences are what the patient knows, unless they report an examination or a test, in
+sentences are what the patient knows (the first two of them the story told when asked an
+open question), unless they report an examination or a test, in
 which case only the examiner holds them. Denials ("He denied fever, chills, ...") become
 ``denies`` entries. The four choices and the answer are kept (``Case.choices``,
 ``Case.diagnosis``); the category becomes the specialty. Rows are read by
@@ -44,7 +45,7 @@ def case_from_vignette(v, source: str = "craftmd") -> Case:
         elif d := _denied(re.sub(r"^(he|she|the patient)\s+(denies|denied)", "denies", s, flags=re.I)):
             denies += d
         else:
-            facts.append(Fact(text=first_person(s)))
+            facts.append(Fact(text=first_person(s), story=len(facts) < 2))
     demo = demographics(sentences[0])
     return Case(id=f"{source}-{v.case_id or v.line}", title=sentences[0][:120], specialty=v.category.lower(),
                 diagnosis=v.answer, age=demo.age, sex=demo.sex, opening=opening, facts=facts,

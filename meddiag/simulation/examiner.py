@@ -1,19 +1,21 @@
 """The examiner: examination findings and test results from a case, only on request, all counted.
 
-The doctor team asks for a general examination first, then for *findings* the graph
-thinks informative ("Pyuria", "lobar consolidation on chest X-ray"), not test names. A
-request is answered like this:
+The doctor team asks for a general examination first, then for investigations by name
+("Contrast enema", "Urinalysis"); a request may also name a finding ("Pyuria", "lobar
+consolidation on chest X-ray"). A request is answered like this:
 
 1. a general examination request returns every examination line of the case;
 2. otherwise the case's examination lines and test results that match the request are
    returned: they share a graph concept with it (the same finding, or a more specific
-   one), or — for a request that belongs to a test family (below) — a test result's name
-   holds one of its distinctive words (``creatinine`` in "Elevated circulating creatinine
-   concentration" and "serum biochemistry, creatinine"; a physical sign never matches by
+   one), or — for a request that names a test (one of the families below, or an
+   investigation the graph knows) — a test result's name holds one of its distinctive words
+   (``enema`` in "Contrast enema" and "Barium enema", ``creatinine`` in "Elevated circulating
+   creatinine concentration" and "serum biochemistry, creatinine"; a physical sign never matches by
    words alone, so a knee X-ray is no answer to knee pain); a request that names a
    test rather than a finding ("chest x-ray") gets the case's results of that test family;
 3. with no match, the request is sorted into a test family (urine tests, blood count,
-   chemistry, chest imaging, ...). When the case holds **no** result from that family and
+   chemistry, chest imaging, ...). When the case holds **no** result from that family (or the
+   request names an investigation the graph knows outside every family) and
    follows AgentClinic's convention (``Case.unlisted == "normal"``), the answer is
    "Normal." — a test the case writer did not list is taken as unremarkable. When the case
    *does* hold results from that family, none of which mentions the finding, nothing is
@@ -127,7 +129,8 @@ class Examiner:
             return ExamRequest(request=request, kind="general", answer=" ".join(self.case.exam) or UNREMARKABLE)
         asked = {c.id for c in self.graph.extract(request) if c.polarity != "absent"}
         fams = families(request)
-        words = _words(request) if fams else set()  # words tie only test requests to test names
+        names_test = bool(fams) or bool(self.graph.lookup_investigations(request))
+        words = _words(request) if names_test else set()  # words tie only test requests to test names
         hits = [text for text, concepts, name_words in self._entries
                 if self._related(asked, concepts) or words & name_words]
         if hits:
@@ -136,7 +139,7 @@ class Examiner:
             named = [text for text, f in self._tests if f & fams]
             if named:
                 return ExamRequest(request=request, kind="matched", answer=" ".join(named))
-        if fams and self.case.unlisted == "normal" and not fams & self._families:
+        if names_test and self.case.unlisted == "normal" and not fams & self._families:
             return ExamRequest(request=request, kind="normal", answer=NORMAL)
         return ExamRequest(request=request, kind="unavailable", answer=NO_RESULT)
 

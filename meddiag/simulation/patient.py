@@ -2,7 +2,9 @@
 
 Answers are grounded retrieval: the doctor's question and every case fact are read into
 knowledge-graph concepts, and a fact is told when its concepts (or its ``about`` words)
-match what was asked — the same finding or a more specific one. A question about
+match what was asked — the same finding or a more specific one. An open question ("tell me
+more, have you noticed anything else?") gets the story of the complaint not yet told
+(``Fact.story``: the history and other symptoms of a dataset case). A question about
 something the case lists as absent gets a plain "no"; anything the case is silent about
 gets "I'm not sure". Facts that would give the diagnosis away (its name or a graph
 synonym of it) are never said. In dataset cases (not our lay-written scenarios) a formal
@@ -38,6 +40,9 @@ BIASES = {
 }
 _WORRY = ["I'm really worried about this.", "This has been frightening, honestly.", "I keep thinking it's something bad."]
 _OPENERS = re.compile(r"what brings you|how can i help|what seems to be|tell me what|what is the problem", re.I)
+# an open question about the complaint: the patient tells the story (``Fact.story``) not told yet
+_OPEN = re.compile(r"tell me more|anything else|any other (symptoms|problems)|what else|noticed anything", re.I)
+NOTHING_ELSE = "Nothing else that I've noticed."
 _WORDS = re.compile(r"[a-z]+")
 _QUESTION = re.compile(r"[^.!?\n]*\?")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -91,7 +96,7 @@ class SimulatedPatient:
         self.opening = self._lay(case.opening) if not _says(case.opening, self.secrets) else "I haven't been well."
         self._facts = [
             (self._lay(f.text), self._concepts(f.text + ". " + ". ".join(f.about)),
-             [_norm(a) for a in f.about if a.strip()])
+             [_norm(a) for a in f.about if a.strip()], f.story)
             for f in case.facts
             if not _says(f.text, self.secrets)
         ]
@@ -157,8 +162,10 @@ class SimulatedPatient:
         asked_text = " ".join(questions) or utterance  # answer the question, not the advice around it
         asked = self._concepts(asked_text)
         words = f" {_norm(asked_text)} "
-        answers = [text for text, concepts, about in self._facts
-                   if self._related(asked, concepts) or any(a and f" {a} " in words for a in about)]
+        told_story = _OPEN.search(asked_text) is not None
+        answers = [text for text, concepts, about, story in self._facts
+                   if (told_story and story and text not in self.told)
+                   or self._related(asked, concepts) or any(a and f" {a} " in words for a in about)]
         if answers:
             answers = list(dict.fromkeys(answers))[:1 if "reticent" in self.biases else None]
             self.told.extend(answers)
@@ -166,7 +173,7 @@ class SimulatedPatient:
         for phrase, concepts, norm in self._denied:
             if self._related(asked, concepts) or (norm and f" {norm} " in words):
                 return f"No, I haven't had {phrase}."
-        return UNSURE
+        return NOTHING_ELSE if told_story else UNSURE
 
     # ----------------------------------------------------------------- the protocol
 

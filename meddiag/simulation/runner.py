@@ -49,8 +49,8 @@ class BenchConfig(BaseModel):
     model: str = "scripted"
     team: Team = "kg"
     seed: int = 0
-    max_turns: int = Field(12, ge=1, le=200)
-    max_tests: int = Field(3, ge=0, le=50)
+    max_turns: int = Field(9, ge=1, le=200)  # with the greeting, background, examination, tests: 20 doctor turns
+    max_tests: int = Field(5, ge=0, le=50)
     patient_biases: list[str] = Field(default_factory=list)
     doctor_biases: list[str] = Field(default_factory=list)
     patient_model: bool = False  # phrase the patient's answers with the model too

@@ -98,6 +98,21 @@ class KnowledgeGraph:
         order = [int(i) for i in np.argsort(-v, kind="stable")[:top] if v[i] > 0]
         return [(inv.ids[i], inv.names[i], round(float(v[i]), 3)) for i in order]
 
+    def next_test(self, state: CaseState, skip: Iterable[str] = ()) -> Question | None:
+        """The investigation most worth ordering next (``suggest_tests``' order, none named in
+        ``skip`` and none whose most telling result was already asked), as a test question: its
+        label the investigation's name, its finding that result (a plain "Normal." denies it)."""
+        inv = self.investigations
+        v, best = inv.telling(self._ranker, state)
+        skip, asked = set(skip), set(state.asked)
+        for i in np.argsort(-v, kind="stable"):
+            if v[i] <= 0:
+                break
+            if best[i] >= 0 and inv.names[i] not in skip and self.index.finding_ids[best[i]] not in asked:
+                q = self._ranker.question(int(best[i]))
+                return q.model_copy(update={"label": inv.names[i], "kind": "test"})
+        return None
+
     def next_questions(self, state: CaseState, top: int = 3, kinds: Iterable[str] = ("history",)) -> list[Question]:
         return self._ranker.next_questions(state, top=top, kinds=tuple(kinds))
 

@@ -56,11 +56,16 @@ class Investigations:
         """For every investigation: log E_posterior[max over its findings of P(f|d) / base_f],
         over the ``pool`` best diseases, leaving out findings the case already knows (0 where it
         reports nothing new those diseases have)."""
-        out = np.zeros(len(self.ids))
+        return self.telling(ranker, state, pool)[0]
+
+    def telling(self, ranker, state, pool: int = 50) -> tuple[np.ndarray, np.ndarray]:
+        """(``value`` of every investigation, the position of its most telling result: the finding
+        whose lift under the posterior is highest, -1 where it reports nothing new)."""
+        out, best_f = np.zeros(len(self.ids)), np.full(len(self.ids), -1)
         dis, pi = ranker.pool(state, pool)
         cands = np.unique(np.concatenate([x for x in self.shows if x.size] or [np.zeros(0, dtype=np.int64)]))
         if dis.size == 0 or cands.size == 0:
-            return out
+            return out, best_f
         lr = ranker.lift(cands, dis)
         row = {int(f): i for i, f in enumerate(cands)}
         ix = ranker.ix
@@ -69,9 +74,11 @@ class Investigations:
         for t, fs in enumerate(self.shows):
             rows = [row[int(f)] for f in fs if int(f) not in known]
             if rows:
+                per = pi @ lr[rows].T  # each result's expected lift
                 best = lr[rows].max(axis=0)
                 out[t] = float(np.log(max(float(pi @ best), 1e-12)))
-        return out
+                best_f[t] = int(cands[rows[int(np.argmax(per))]])
+        return out, best_f
 
 
 def _strip(k: str) -> str:
