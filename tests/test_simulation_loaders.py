@@ -44,7 +44,7 @@ def test_patient_text_is_first_person_and_keeps_the_case_facts():
     assert "brush my hair" in said and "The patient" not in said
     assert {"chest pain", "palpitations", "shortness of breath"} <= {d.removeprefix("any ") for d in case.denies}
     assert case.tests["blood tests, acetylcholine receptor antibodies"] == "Present (elevated)"
-    assert any(line.startswith("Vital signs, heart rate: 72") for line in case.exam)
+    assert any(line.startswith("Vital signs. Heart rate: 72") for line in case.exam)
 
 
 def test_malformed_lines_are_reported_with_their_number_and_skipped(tmp_path: Path):

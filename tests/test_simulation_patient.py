@@ -134,7 +134,7 @@ def test_biases_are_seeded_and_keep_the_secret(cases, graph):
     assert "online" in ra[0] and "myasthenia" not in ra[0].lower()
     reticent = SimulatedPatient(case, graph, biases=["reticent"])
     full = SimulatedPatient(case, graph)
-    q = "Have you had double vision or weakness?"
+    q = "Have you had double vision or muscle weakness?"
     assert len(asyncio.run(reticent.reply(q))) < len(asyncio.run(full.reply(q)))
     with pytest.raises(ValueError, match="unknown patient bias"):
         SimulatedPatient(case, graph, biases=["grumpy"])

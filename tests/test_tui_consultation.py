@@ -28,8 +28,8 @@ async def settle(app, pilot, timeout: float = 30.0) -> None:
 
 
 async def background(app, pilot) -> None:
-    """Answer the background questions that open every history (other conditions, medicines, habits)."""
-    for text in ("No, I'm usually well", "No medicines and no allergies", "I don't smoke"):
+    """Answer the questions that open every history (the story, other conditions, medicines, habits)."""
+    for text in ("It started three days ago, nothing else", "No, I'm usually well", "No medicines and no allergies", "I don't smoke"):
         await say(app, pilot, text)
 
 

@@ -11,7 +11,7 @@ and ``Test_Results`` (free-form nested dicts, what the examiner knows) and
   patient tells when asked an open question), rewritten in the first person, each with ``about``
   words for the topic a question may name ("smoke", "medications", ...); sentences and
   items that deny something ("Denies nausea, vomiting") become ``denies`` entries;
-- nested examination findings flatten to readable lines ("Vital signs, heart rate: 72 bpm");
+- nested examination findings flatten to readable lines ("Vital signs. Heart rate: 72 bpm");
 - nested test results flatten to ``test name -> result`` entries;
 - unknown keys are kept as facts (patient side) or lines (examiner side); empty dicts and
   missing sections are fine. A line that is not JSON or lacks the diagnosis or any patient
@@ -200,7 +200,10 @@ def case_from_record(record: Any, line: int, source: str = "agentclinic") -> Cas
         raise CaseError("no patient text (Patient_Actor is empty)")
     if not opening:
         opening, facts = facts[0].text, facts[1:]
-    exam = [f"{', '.join(p).capitalize()}: {t}" if p else t for p, t in flatten(osce.get("Physical_Examination_Findings"))]
+    # "Vital signs. Respiratory rate: Normal": a heading joined by a comma would read as the whole group
+    # being normal ("Vital signs, respiratory rate: Normal" denied fever and hypertension)
+    exam = [f"{'. '.join(x[0].upper() + x[1:] for x in p)}: {t}" if p else t
+            for p, t in flatten(osce.get("Physical_Examination_Findings"))]
     tests: dict[str, str] = {}
     for path, text in flatten(osce.get("Test_Results")):
         names = [p for p in path if p.lower() not in ("findings", "finding", "result", "results")] or ["result"]
