@@ -10,9 +10,9 @@ consolidation on chest X-ray"). A request is answered like this:
    one), or — for a request that names a test (one of the families below, or an
    investigation the graph knows) — a test result's name holds one of its distinctive words
    (``enema`` in "Contrast enema" and "Barium enema", ``creatinine`` in "Elevated circulating
-   creatinine concentration" and "serum biochemistry, creatinine"; a physical sign never matches by
-   words alone, so a knee X-ray is no answer to knee pain); a request that names a
-   test rather than a finding ("chest x-ray") gets the case's results of that test family;
+   creatinine concentration" and "serum biochemistry, creatinine"; a physical sign never
+   matches by words alone, so a knee X-ray is no answer to knee pain); a request that names
+   a test rather than a finding ("chest x-ray") gets the case's results of that test family;
 3. with no match, the request is sorted into a test family (urine tests, blood count,
    chemistry, chest imaging, ...). When the case holds **no** result from that family (or the
    request names an investigation the graph knows outside every family) and

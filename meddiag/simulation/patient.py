@@ -162,9 +162,9 @@ class SimulatedPatient:
         asked_text = " ".join(questions) or utterance  # answer the question, not the advice around it
         asked = self._concepts(asked_text)
         words = f" {_norm(asked_text)} "
-        told_story = _OPEN.search(asked_text) is not None
+        open_question = _OPEN.search(asked_text) is not None
         answers = [text for text, concepts, about, story in self._facts
-                   if (told_story and story and text not in self.told)
+                   if (open_question and story and text not in self.told)
                    or self._related(asked, concepts) or any(a and f" {a} " in words for a in about)]
         if answers:
             answers = list(dict.fromkeys(answers))[:1 if "reticent" in self.biases else None]
@@ -173,7 +173,7 @@ class SimulatedPatient:
         for phrase, concepts, norm in self._denied:
             if self._related(asked, concepts) or (norm and f" {norm} " in words):
                 return f"No, I haven't had {phrase}."
-        return NOTHING_ELSE if told_story else UNSURE
+        return NOTHING_ELSE if open_question else UNSURE
 
     # ----------------------------------------------------------------- the protocol
 
