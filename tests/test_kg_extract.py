@@ -339,6 +339,38 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
      {"Decreased circulating free T4 concentration": "present", "Decreased thyroid-stimulating hormone level": None}),
     ("He had an appendectomy 20 years ago.",
      {"recent surgery or immobilization": None, "symptoms persisting for two years or more": None}),
+    # a negation governs the verb or noun it meets, not the drug after it; a new clause ends it
+    ("No relief with ibuprofen.", {"NSAID use": "present"}),
+    ("The pain did not respond to nitroglycerin.", {"taking a nitrate": "present"}),
+    ("He has no history of cough, and works as a coal miner.", {"Cough": "absent", "coal mining": "present"}),
+    ("Neck movements do not reproduce the pain.", {"Pain": "present"}),
+    ("He takes no medications, including lithium.", {"taking lithium": "absent"}),
+    ("Serologic tests for hepatitis A, B, and C are negative.", {"Hepatitis": "absent"}),
+    ("Methylmalonic acid is within the reference range.", {"raised methylmalonic acid level": "absent"}),
+    # a heading with no result is no finding
+    ("Babinski sign: Not assessed. Neck stiffness: not mentioned.", {"Babinski sign": "uncertain", "Stiff neck": "uncertain"}),
+    # words in another sense
+    ("He never had rheumatic fever.", {"Fever": None}),
+    ("X-ray shows a collapsed right lung.", {"Syncope": None}),
+    ("The anterior fontanelle is flat.", {"Small fontanelle": None}),
+    ("She uses artificial tears and antibiotic eye drops.", {"Epiphora": None, "Ptosis": None}),
+    ("Her stools have become pale.", {"Acholic stools": "present", "Pallor": None}),
+    ("There is decreased sensation to pain and temperature in both feet.", {"Impaired pain sensation": "present", "Pain": None}),
+    ("She has never had a period of elevated mood.", {"has not started periods (no menarche)": None}),
+    ("Active abduction is limited to between 70 and 110 degrees.", {"Fever": None}),
+    ("Aspiration of the swelling yields clear fluid.", {"Aspiration": None}),
+    ("She has had three pregnancies.", {"currently pregnant": None}),
+    ("A dilated left ventricle with an ejection fraction of 65%.",
+     {"dilated left ventricle with reduced ejection fraction on echocardiogram": None}),
+    ("Her father was recently treated for a skin cancer; a maternal uncle died of heart failure.",
+     {"Neoplasm of the skin": None, "Heart failure": None}),
+    # numbers the lab rules read
+    ("He has lost 6 kg (13 lb) over 3 months.", {"Weight loss": "present"}),
+    ("Serum glucose concentration is 32 mg/dL.", {"Hypoglycemia": "present"}),
+    ("LDL cholesterol of 210 mg/dL.", {"Increased LDL cholesterol concentration": "present", "Hypercholesterolemia": None}),
+    ("Hemoglobin 17.9 g/dL.", {"Polycythemia": None}),
+    ("Direct bilirubin 0.5 mg/dL.", {"Conjugated hyperbilirubinemia": "absent"}),
+    ("Paracentesis shows a leukocyte count of 900/mm3.", {"Leukopenia": None}),
 ])
 def test_reading_exam_prose(graph, text, expect):
     """Exam prose that reads one way on its words and means another."""
@@ -409,14 +441,22 @@ def test_a_word_that_states_an_absence(kg):
 
 
 def test_a_childs_case_has_no_pregnancy_of_its_own(graph):
-    from meddiag.knowledge.umls_graph.commands import _OWN_PREGNANCY, case_from_text
+    from meddiag.knowledge.umls_graph.commands import _MOTHERS, case_from_text
 
     baby = case_from_text(graph, "A 3-day-old girl was born at 39 weeks' gestation after an uncomplicated pregnancy. "
                                  "She is jaundiced.")
     assert "local:pregnancy" not in baby.findings and baby.findings["HP:0000952"].status == "present"
     mother = case_from_text(graph, "A 25-year-old woman comes for a visit; her pregnancy has been uncomplicated.")
     assert mother.findings["local:pregnancy"].status == "present"
-    assert all(i in graph.index.finding_pos for i in _OWN_PREGNANCY)
+    # the mother's labour and puerperium, and a newborn's age in weeks, are not the child's
+    infant = case_from_text(graph, "A 3-week-old boy has had vomiting since birth. He was delivered vaginally to a "
+                                   "primigravid woman; the pregnancy was complicated by preeclampsia.")
+    assert infant.findings["HP:0002013"].status == "present"
+    assert not {"local:postpartum_period", "local:primigravida", "HP:0100602"} & set(infant.findings)
+    woman = case_from_text(graph, "A 30-year-old woman delivered vaginally 3 weeks ago; the pregnancy was complicated "
+                                  "by preeclampsia.")
+    assert {"local:postpartum_period", "HP:0100602"} <= {f for f, x in woman.findings.items() if x.status == "present"}
+    assert all(i in graph.index.finding_pos for i in _MOTHERS)
 
 
 @pytest.mark.parametrize("text,own,label", [

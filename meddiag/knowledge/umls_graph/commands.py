@@ -17,8 +17,13 @@ from meddiag.schema import CaseState, Finding
 _STATUS = {"present": "present", "absent": "absent", "uncertain": "unknown"}
 
 
-_OWN_PREGNANCY = frozenset(("local:pregnancy", "local:early_pregnancy", "local:late_pregnancy", "local:gestation_42_weeks",
-                            "local:missed_period", "local:positive_pregnancy_test"))
+# in a child's case, the mother's pregnancy, labour and puerperium ("born to a primigravid woman", "the
+# pregnancy was complicated by preeclampsia", "delivered vaginally"), never the child's own
+_MOTHERS = frozenset(("local:pregnancy", "local:early_pregnancy", "local:late_pregnancy", "local:gestation_42_weeks",
+                      "local:second_trimester_pregnancy", "local:missed_period", "local:positive_pregnancy_test",
+                      "local:postpartum_period", "local:recently_postpartum", "local:within_year_after_delivery",
+                      "local:during_labor_or_delivery", "local:primigravida", "local:nulliparity",
+                      "local:new_hypertension_in_pregnancy", "local:heavy_bleeding_after_delivery", "HP:0100602"))
 
 
 def case_from_text(kg, text: str) -> CaseState:
@@ -26,8 +31,8 @@ def case_from_text(kg, text: str) -> CaseState:
     state = CaseState(demographics=kg.demographics(text), chief_complaint=text[:200], narrative=text)
     age = state.demographics.age
     for c in kg.extract(text, loose=True, age=age):
-        if age is not None and age < 10 and c.id in _OWN_PREGNANCY:
-            continue  # a child's case mentions the mother's pregnancy, never the child's own
+        if age is not None and age < 10 and c.id in _MOTHERS:
+            continue
         had = state.findings.get(c.id)
         if had is not None and had.status == "present" and c.polarity != "present":
             continue  # "history of hypertension ... BP 118/76": the stated finding stands

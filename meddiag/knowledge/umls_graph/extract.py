@@ -37,8 +37,9 @@ _NEG_PRE = [
     "normal",
 ]
 _NEG_POST = ["ruled out", "absent", "negative", "not present", "none", "resolved", "gone", "within normal limits",
-             "unremarkable", "normal", "wnl", "within normal range", "in the normal range", "not detected", "undetectable", "nonreactive", "non reactive",
-             "trace"]  # "urine ketones are trace": a dipstick trace is no ketonuria
+             "unremarkable", "normal", "wnl", "within normal range", "in the normal range", "within the normal range",
+             "within the reference range", "within reference range", "in the reference range", "within reference limits",
+             "not detected", "undetectable", "nonreactive", "non reactive", "trace"]  # "urine ketones are trace": a dipstick trace is no ketonuria
 _UNCERTAIN = [
     "not sure if", "not sure whether", "not sure", "unsure", "maybe", "might", "might have", "possibly",
     "suspecting", "suspects", "suspect",
@@ -57,7 +58,10 @@ _TERMINATORS = frozenset(
     "shows showed reveals revealed demonstrates demonstrated confirms confirmed "
     # a verb the negation governs in place of the finding ("oxygen does not improve cyanosis")
     "improve improves improved worsen worsens worsened relieve relieves relieved alleviate alleviates alleviated "
-    "exacerbate exacerbates exacerbated".split()
+    "exacerbate exacerbates exacerbated respond responds responded response relief benefit "
+    "reproduce reproduces reproduced elicit elicits elicited provoke provokes provoked "
+    # a new clause about the patient's life ("denies tobacco use, and enjoys sunbathing")
+    "enjoys works lives drinks smokes uses takes eats plays travels spends attends exercises runs likes".split()
 )
 _SKIP = frozenset(  # words that may sit between a trigger and its concept ("don't have", "I think I've had")
     "i i'm im i've ive he she they we it has have had been is was are were get got feel felt do does did am "
@@ -66,6 +70,7 @@ _SKIP = frozenset(  # words that may sit between a trigger and its concept ("don
 _SENTENCE = re.compile(r"[.;:?!\n]")
 _PUNCT = re.compile(r"[,.;:?!()\n]")
 _LIST_END = frozenset(("or", "nor", "and"))
+_EXAMPLES = re.compile(r"\s*(?:including|such as|especially|particularly|in particular|e\.?g\.?)\b", re.I)  # "no drugs, including lithium"
 _BE = frozenset("is are was were remains remained appears appeared seems".split())
 _LIST_JOIN = re.compile(r",\s*(?:and|or|but)\b", re.I)
 _DONE = frozenset("performed done obtained drawn sent repeated ordered checked".split())
@@ -79,17 +84,23 @@ _NEGATED_VERBS = frozenset("report reports reported complain complains complaine
                            "noticed recall recalls mention mentions mentioned describe describes experience "
                            "experienced show shows showed reveal reveals revealed".split())
 # real words one edit from a vocabulary word, never "corrected" ("thirty" is not thirsty, "incubated" not intubated)
-_KEEP_WORDS = frozenset("twenty thirty forty fifty sixty seventy eighty ninety hundred thousand eleven twelve "
+_KEEP_WORDS = frozenset("stride strides twenty thirty forty fifty sixty seventy eighty ninety hundred thousand eleven twelve "
                           "thirteen fourteen fifteen sixteen seventeen eighteen nineteen incubated incubation".split())
 # a lab measured in another body fluid than blood ("CSF glucose 20", "Urine: ... Glucose 0 mg/dL")
 _FLUID = re.compile(r"\b(?:csf|cerebrospinal|spinal fluid|lumbar puncture|pleural|synovial|ascitic|peritoneal|"
-                    r"urine|urinary|urinalysis|stool|fecal|faecal|aspirate|amniotic|sweat|joint fluid)\b", re.I)
+                    r"urine|urinary|urinalysis|stool|fecal|faecal|aspirate|amniotic|sweat|joint fluid|paracentesis|thoracentesis|"
+                    r"arthrocentesis|bronchoalveolar lavage)\b", re.I)
 _BLOOD = re.compile(r"\b(?:serum|plasma|blood (?:count|gas|tests?|work|studies)|bloodwork|cbc|abg|chemistry|"
                     r"hematolog\w*|haematolog\w*)\b", re.I)
 _VITAL_KINDS = frozenset(("temp", "bp", "hr", "rr", "spo2"))
 _FETAL_BEFORE = re.compile(r"\b(?:fetal|fetus|foetal|fhr)\b[^.;\n]{0,20}$", re.I)
 _TIMES = re.compile(r"\s*(?:times|x|\u00d7|-?fold)(?![^\s.,;])(?!\s*10\b)", re.I)  # a multiple of normal
 _ABBREVIATION = re.compile(r"(?<=[a-z])\s*\((?=[A-Za-z0-9+-]*[A-Za-z])[A-Za-z][A-Za-z0-9+-]{0,7}\)(?=\s+[a-z])")
+# "Babinski sign: Not assessed", "Neck stiffness: not mentioned": the finding's name, with no result
+_COLON_UNKNOWN = re.compile(r"\s*[:=-]\s*(?:not (?:assessed|mentioned|examined|performed|done|tested|reported|recorded|"
+                            r"available|obtained|evaluated|documented)|unknown|n/?a)\b", re.I)
+_SERIES_NEGATIVE = re.compile(r"(?:\s*,?\s*(?:and\s+|or\s+)?(?:[A-E]|[1-4])\b){1,4}\s+(?:tests?\s+|serolog(?:y|ies)\s+)?"
+                              r"(?:are|were|is|was)\s+(?:all\s+|both\s+)?(?:negative|nonreactive|non-reactive)\b")
 _COLON_NEGATIVE = re.compile(r"\s*(?:\([^()]{1,15}\)\s*)?[:=]\s*(?:negative|absent|none|not detected|non-?reactive)\b", re.I)
 # Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
 # words say so ("family history of colon cancer" is a finding of its own).
@@ -97,10 +108,11 @@ _KIN = (r"(?:father|mother|dad|mom|mum|brother|sister|siblings?|parents?|uncle|a
         r"cousin|son|daughter|twin|relatives?|family members?|husband|wife|spouse|partner)")
 _FAMILY = re.compile(
     r"\bfamily (?:medical )?history\b[^.;]*"
-    rf"|\b(?:his|her|their|patient's|the patient's)\s+(?:\w+\s+)?{_KIN}"
+    rf"|\b(?:his|her|their|patient's|the patient's|a|an|one|two)\s+(?:\w+\s+)?{_KIN}"
     rf"(?:\s*(?:,|and|as well as)\s*(?:(?:his|her|their|maternal|paternal|older|younger)\s+)*{_KIN})*"
     r"\s+(?:(?:also|too|both|all)\s+)?(?:was diagnosed with|were diagnosed with|died|has a history of|"
     r"had a history of|have a history of|suffers? from|suffered from|developed|is known for|is known to have|"
+    r"(?:was|were|is|has been|had been)\s+(?:\w+\s+)?treated for|started|underwent|passed away|"
     r"(?:has|had|have)(?!\s+(?:been|noticed|observed|seen|brought|reported|"
     r"said|told|taken|given|tried|to|not|no)\b))[^.;]*"
     rf"|[^.;,]*\bin\s+(?:his|her|their|a|the patient's)\s+(?:\w+\s+)?{_KIN}\b"
@@ -138,9 +150,12 @@ _RECENT_OPERATION = re.compile(
     r"|\bpost-?\s?op(?:erative)?(?:ly)?\s+day\b|\b(?:recently|just)\s+(?:underwent|had|undergone)\s+(?:(?:a|an|the|\w+)\s+){0,3}"
     rf"{_OPERATION}\b", re.I)
 _AIDS = re.compile(r"\bAIDS\b")  # in capitals, the disease (in lower case, hearing aids)
+_HABITS += [(re.compile(r"\b(?:lost|losing|loss of)\s+(?:about\s+|approximately\s+|nearly\s+|almost\s+|over\s+|more than\s+)?"
+                        r"\d+(?:\.\d+)?\s*(?:kg|kilograms?|lbs?|pounds)\b", re.I), "HP:0001824", "present")]
 _HABITS += [(_RECENT_OPERATION, "local:recent_immobilization_or_surgery", "present"),
             (_RECENT_OPERATION, "local:recent_surgery_or_varicella", "present")]
-_IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322"})  # "past medical history", "family history", "healthy"
+_IGNORE = frozenset({"HP:0032443", "HP:0032316", "HP:0032322", "HP:0032321"})  # "past medical history", "family
+# history", "healthy", "unaffected"
 # Words of a finding used in another sense: a match inside one of these is not that finding
 # ("bilirubin falls" is no fall, "a faint lacy rash" no faint, "pain and temperature sensation" no fever).
 _MEASURE = (r"(?:levels?|counts?|pressures?|bilirubin|h(?:a)?emoglobin|hb|platelets?|sodium|potassium|glucose|"
@@ -152,13 +167,27 @@ _NOT_MEANT: dict[str, re.Pattern] = {
         r"|\b(?:fall(?:s|ing|en)?|fell)\s+(?:back\s+)?(?:asleep|ill|sick|pregnant)\b"
         r"|\b(?:a|the|any)\s+(?:\w+\s+)?fall\s+(?:in|of)\b"
         r"|\b(?:falls?|fell|falling|fallen)\s+(?:from|to|below|by|under)\s+(?:the\s+|about\s+|around\s+)?\d", re.I),
-    "HP:0001279": re.compile(  # Syncope
-        r"\bfaint(?:ly)?\s+(?!(?:and|or|feeling|spells?|episodes?|attacks?|after|when|while|on|during|with|at|in|"
+    "HP:0001279": re.compile(  # Syncope; a collapsed lung, gallbladder or vertebra is no faint
+        r"\bcollaps\w*\s+(?:(?:right|left|upper|lower|middle|a|the)\s+)*(?:lung|lobe|gallbladder|vertebra\w*|alveol\w*|veins?|"
+        r"ivc|inferior vena cava|trachea|airways?|bladder|segment)|\b(?:lung|lobe|vertebra\w*)\s+(?:has\s+|had\s+|is\s+)?collaps\w*"
+        r"|\bfaint(?:ly)?\s+(?!(?:and|or|feeling|spells?|episodes?|attacks?|after|when|while|on|during|with|at|in|"
         r"for|but|if|before)\b)[a-z]+", re.I),
+    "HP:0009926": re.compile(  # Epiphora: "sharp and tearing pain"
+        r"\btearing\s+(?:\w+\s+)?pain|\b(?:sharp|sudden|severe|ripping)\s*(?:and|,)\s*tearing\b", re.I),
+    "local:menarche_not_occurred": re.compile(r"\bperiods?\s+of\b", re.I),  # "never had a period of elevated mood"
+    "HP:0002835": re.compile(  # Aspiration (into the airway), not a needle aspiration
+        r"\baspiration\s+(?:of\s+(?:the\s+|a\s+|an\s+)?(?!food|gastric|stomach|vomit|oral|secretions|saliva|fluids?\b|liquids?)"
+        r"|biopsy|cytology|yield|yields|yielded|shows?|showed|reveals?|revealed)"
+        r"|\b(?:needle|joint|fine[- ]needle|bone marrow|marrow|cyst|knee|synovial|suprapubic|bladder)\s+aspiration", re.I),
+    "local:pregnancy": re.compile(r"\bpregnancies\b|\b(?:previous|prior|past|earlier|last|other)\s+pregnanc\w*", re.I),
+    "local:dilated_lv_reduced_ef": re.compile(  # "a dilated left ventricle with an ejection fraction of 65%"
+        r"dilated left ventricle(?=[^.;]{0,60}ejection fraction\s+(?:of\s+|is\s+|was\s+)?(?:[5-7]\d)\s*%)", re.I),
     "HP:0004372": re.compile(  # Reduced consciousness: "unresponsive to pain medications"
         r"\bunresponsive\s+to\s+(?!(?:voice|verbal|pain(?:ful)?\s+stimul|stimul|command|touch|sound)\w*)", re.I),
-    "HP:0001945": re.compile(  # Fever
-        r"\btemperature\s+(?:sensation|perception|discrimination|sense)|\bpain\s+(?:and|or)\s+temperature"
+    "HP:0001945": re.compile(  # Fever; a named fever is a disease ("never had rheumatic fever")
+        r"\b(?:rheumatic|scarlet|yellow|typhoid|paratyphoid|dengue|hay|q|valley|glandular|relapsing|trench|lassa|"
+        r"spotted|mediterranean|rat[- ]bite|cat[- ]scratch|hemorrhagic|haemorrhagic|west nile)\s+fever|\bfever blisters?"
+        r"|\btemperature\s+(?:sensation|perception|discrimination|sense)|\bpain\s+(?:and|or)\s+temperature"
         r"|\btemperature\b(?=\s*(?::|is|was|of)?\s*(?:normothermic|normal|within|afebrile|unremarkable|stable|\d))"
         r"|\btemperature\s+(?:and|or)\s+pain", re.I),
 }
@@ -188,7 +217,7 @@ _LABS: dict[str, tuple[str, float | None, str | None, float | None, str | None]]
             r"aspartate transaminase", None, None, 50, "HP:0002910"),
     "bili": (r"(?<!direct )(?<!indirect )(?<!conjugated )(?<!unconjugated )(?:total )?bilirubin", None, None, 1.4,
              "HP:0002904"),
-    "dbili": (r"(?:direct|conjugated) bilirubin", None, None, 0.4, "HP:0002908"),
+    "dbili": (r"(?:direct|conjugated) bilirubin", None, None, 1.0, "HP:0002908"),
     "crp": (r"crp|c-reactive protein", None, None, 10, "HP:0011227"),  # mg/L
     "bmi": (r"bmi|body mass index", 18.5, "HP:0004325", 30, "HP:0001513"),
     "alp": (r"alkaline phosphatase|alk phos|alp", None, None, 150, "HP:0003155"),
@@ -203,7 +232,7 @@ _LABS: dict[str, tuple[str, float | None, str | None, float | None, str | None]]
     "cpeptide": (r"c-peptide|c peptide", 0.8, "HP:0030795", 3.1, "HP:0030796"),  # ng/mL
     "pth": (r"(?:intact )?pth|parathyroid hormone|parathormone", 10, "HP:0031817", 65, "HP:0003165"),  # pg/mL
     "chloride": (r"cl-?|chloride", 96, "HP:0003113", 108, "HP:0011423"),
-    "chol": (r"(?<!hdl )(?<!hdl-)(?:total |serum )?cholesterol", None, None, 240, "HP:0003124"),
+    "chol": (r"(?<!hdl )(?<!hdl-)(?<!ldl )(?<!ldl-)(?<!lipoprotein )(?:total |serum )?cholesterol", None, None, 240, "HP:0003124"),
     "ldl": (r"ldl(?: cholesterol)?|ldl-c|low-density lipoprotein(?: cholesterol)?", None, None, 190, "HP:0003141"),
     "tg": (r"triglycerides?|tgs?", None, None, 200, "HP:0002155"),
     "uric": (r"(?:serum )?uric acid|urate", None, None, 7.0, "HP:0002149"),
@@ -256,7 +285,7 @@ _NUM = r"(\d{1,3}(?:[.,]\d+)?)"
 _VITALS = [
     ("temp", re.compile(r"\b(?:temp(?:erature)?|t|fever(?: of)?|febrile(?: to)?)\s*(?:of|is|was|at|:|=)?\s*"
                         + _NUM + r"\s*(?:°|º|deg(?:rees?)?)?\s*(c|f|celsius|fahrenheit)?\b", re.I)),
-    ("temp", re.compile(_NUM + r"\s*(?:°|º|deg(?:rees?)?)\s*(c|f|celsius|fahrenheit)?\b", re.I)),
+    ("temp", re.compile(_NUM + r"\s*(?:°|º|deg(?:rees?)?)\s*(c|f|celsius|fahrenheit)?\b(?!\s+of\b)", re.I)),  # not "110 degrees of abduction"
     ("temp", re.compile(_NUM + r"\s*(c|f)\b(?!\s*/)", re.I)),
     ("bp", re.compile(r"\b(?:bp|blood pressure)\s*(?:of|is|was|are|were|:|=)?\s*(\d{2,3})\s*/\s*(\d{2,3})", re.I)),
     ("bp", re.compile(r"\b(\d{2,3})\s*/\s*(\d{2,3})\s*(?:mm ?hg)", re.I)),
@@ -267,7 +296,7 @@ _VITALS = [
     ("spo2", re.compile(r"\b(?:spo2|sp02|sao2|o2 sat(?:uration)?s?|sats?|oxygen sat(?:uration)?s?|pulse ox(?:imetry)?)"
                         r"(?:\s+on\s+(?:room air|ra))?\s*(?:of|is|was|are|were|:|=)?\s*(?:initially\s+|now\s+|only\s+)?(\d{2,3})\s*%?",
                         re.I)),
-    ("glucose", re.compile(r"\b(?:blood )?(?:glucose|sugar|bg|bsl)\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM
+    ("glucose", re.compile(r"\b(?:blood )?(?:glucose|sugar|bg|bsl)(?:\s+(?:level|concentration))?\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM
                            + r"\s*(mg/dl|mmol/l|mmol)?", re.I)),
     ("hb", re.compile(r"\b(?:hb|hgb|ha?emoglobin)(?:\s+(?:level|concentration))?\s*(?:of|is|was|are|were|:|=)?\s*" + _NUM
                       + r"\s*(g/dl|g/l)?", re.I)),
@@ -327,7 +356,7 @@ def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[l
         unit = (g[1] or "").lower()[:1] or ("f" if v > 50 else "c")
         if (unit == "c" and not 30 <= v <= 45) or (unit == "f" and not 86 <= v <= 113):
             return [], v, unit
-        if not g[1] and not (34 <= v <= 43 or 93 <= v <= 110) and not _TEMP_WORD.search(m.group()):
+        if not g[1] and not (34 <= v <= 43 or 93 <= v <= 107) and not _TEMP_WORD.search(m.group()):
             return [], v, unit  # "flexed to 90 degrees" is an angle, not a temperature
         c = (v - 32) * 5 / 9 if unit == "f" else v
         if c >= 38.0:
@@ -377,7 +406,8 @@ def _vital_findings(kind: str, m: re.Match, age: float | None = None) -> tuple[l
         gdl = v / 10 if unit == "g/l" or v > 30 else v
         out = [(ANEMIA, "present" if gdl < 11.5 else "absent")]
         if age is None or age >= 1:  # a newborn's haemoglobin runs high
-            out.append((POLYCYTHEMIA, "present" if gdl > 18.5 else "absent"))
+            if not 16.5 < gdl <= 18.5:  # a raised value short of the threshold does not rule it out
+                out.append((POLYCYTHEMIA, "present" if gdl > 18.5 else "absent"))
         return out, v, unit or "g/dL"
     if kind == "cd4":
         if v >= 2000:
@@ -544,7 +574,7 @@ _DURATION = re.compile(
     rf"|\bof\s+{_QTY}[\s-]+{_UNIT}(?:'|\u2019)?\s*duration\b"
     rf"|\b{_QTY}[\s-]+{_UNIT[:-2]}s?)[\s-]+history\b", re.I)
 _NOT_COMPLAINT = re.compile(r"\b(?:smok\w*|cigarettes?|packs?|sexual\w*|partners?|married|lives?|living|works?|worked|"
-                            r"employed|travel\w*|trip|vacation|visit\w*|tak(?:es|ing|en)|medications?|drugs?|drinks?|"
+                            r"employed|travel\w*|trip|vacation|visit\w*|tak(?:es|ing|en)|been on|us(?:es|ing|ed)|therapy|medications?|drugs?|drinks?|"
                             r"alcohol|quit|diagnosed|surgery|\w+ectomy|\w+otomy|\w+plasty|operation|operated|repair|resection|underwent|treated|started|admitted|hospitali[sz]ed|born|"
                             r"pregnan\w*|delivered|menstrual|period|immigrated|moved|incarcerated|prescribed|accident|injury|injured|"
                             r"fell|fall|trauma|collision|crash|bitten|bite|exposed|contact|returned|attended|gained|lost)\b",
@@ -813,7 +843,8 @@ class Extractor:
             if e < len(before) and "," in text[raw[lo + e - 1].end():raw[start].start()]:
                 if subject_of_clause:  # "no hyperpigmentation, and cortisol and ACTH are both low"
                     return False
-                return any(w in _LIST_END for w in words[lo + e:clause_end]) or bare_list(lo + e)
+                return (any(w in _LIST_END for w in words[lo + e:clause_end]) or bare_list(lo + e)
+                        or bool(_EXAMPLES.match(text[raw[lo + e - 1].end():raw[start].start()].rsplit(",", 1)[-1])))
             return True
 
         def bare_list(i: int) -> bool:
@@ -845,6 +876,10 @@ class Extractor:
             return "absent"
         if end < len(raw) and _COLON_NEGATIVE.match(text, raw[end - 1].end()):  # "HBsAg: Negative"
             return "absent"
+        if end < len(raw) and _SERIES_NEGATIVE.match(text, raw[end - 1].end()):  # "hepatitis A, B, and C are negative"
+            return "absent"
+        if end < len(raw) and _COLON_UNKNOWN.match(text, raw[end - 1].end()):
+            return "uncertain"
         return "present"
 
     def vitals(self, text: str, age: float | None = None) -> list[Concept]:

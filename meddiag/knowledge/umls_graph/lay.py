@@ -211,5 +211,9 @@ NEUTRAL_PHRASES = [
     "hepatitis b vaccine", "hepatitis b vaccination", "vaccinated against hepatitis",
     "glasgow coma scale", "glasgow coma score", "coma scale",
     "fall asleep", "falling asleep", "fell asleep", "falls asleep", "small cut", "light touch",
+    # HPO gives "fontanelle" and "cranial suture" as synonyms of Small fontanelle, and "eye drop" of Ptosis
+    "fontanelle", "fontanel", "anterior fontanelle", "anterior fontanel", "fontanelles", "cranial suture",
+    "cranial sutures", "soft spot", "room temperature", "neonatal intensive care unit", "neonatal intensive care",
+    "nicu", "eye drops", "eye drop", "artificial tears", "prenatal vitamins", "prenatal vitamin",
 ]
 
