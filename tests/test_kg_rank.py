@@ -165,6 +165,26 @@ def test_question_templates_fit_the_phrase(kg):
             assert t == t[:1] + t[1:].lower() or any(w.isupper() for w in t.split()), t
 
 
+@pytest.mark.parametrize("fid,text", [
+    ("HP:0000737", "Have you been feeling irritable?"),                       # an adjective
+    ("HP:0000952", "Have you had any jaundice?"),                             # a mass noun
+    ("HP:0010783", "Have you had any redness of skin or mucous membrane?"),  # a mass noun at the head
+    ("HP:0012622", "Have you ever been told you have chronic kidney disease?"),  # a diagnosis one is told of
+])
+def test_question_templates_read_as_english(graph, fid, text):
+    from meddiag.knowledge.umls_graph.rank import question_text
+
+    ix = graph.index
+    assert question_text(ix, ix.finding_pos[fid], "history") == text
+
+
+def test_a_lab_value_is_not_asked_of_the_patient(graph):
+    """A raised ESR or urea has a lay name ("high ESR") but only a test can tell it."""
+    ix = graph.index
+    for fid in ("HP:0003565", "HP:0003138"):
+        assert ix.f_kind[ix.finding_pos[fid]] == "test"
+
+
 def test_params_file_matches_the_code_defaults():
     from meddiag.knowledge.umls_graph.params import PARAMS_FILE, RankParams, load_params
 

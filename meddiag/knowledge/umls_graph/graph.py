@@ -43,6 +43,7 @@ _TEST_NAME = re.compile(
     r"\b(level|levels|concentration|count|serum|plasma|urine|urinary|circulating|activity|titer|titre|"
     r"antibod\w*|biopsy|histolog\w*|radiograph\w*|imaging|mri|ct|eeg|ecg|ekg|electroencephalo\w*|"
     r"electrocardiog\w*|echocardiog\w*|ultrasound|on [a-z]+ scan|csf|cerebrospinal|glucose|protein|"
+    r"sedimentation|urea nitrogen|creatinine|bilirubin|\w*aminotransferase|transaminases?|ferritin|esr|"
     r"proteinuria|acidosis|alkalosis|hyperglycemia|hypoglycemia|anemia|\w+kalemia|\w+natremia|\w+calcemia|lipid\w*|\w*lipidemia|cholesterol\w*|triglycerid\w*)\b",
     re.IGNORECASE,
 )

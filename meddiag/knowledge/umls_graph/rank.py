@@ -326,8 +326,10 @@ class Ranker:
 
 _MASS = frozenset("pain nausea diarrhea diarrhoea vomiting bleeding fatigue weakness constipation numbness tingling "
                   "swelling itching discharge loss gain stiffness sweating trouble difficulty blood pus mucus "
-                  "heartburn reflux wheezing hair acne dandruff".split())
-_ADJ_END = ("y", "ed", "ous", "less", "ful", "ish")
+                  "heartburn reflux wheezing hair acne dandruff jaundice".split())
+_ADJ_END = ("y", "ed", "ous", "less", "ful", "ish", "ible", "able")
+# a condition a patient has been told of rather than felt ("chronic kidney disease", "renal failure")
+_TOLD = ("disease", "failure", "insufficiency", "syndrome", "disorder", "deficiency")
 
 
 def _lay_phrase(lay: str) -> str:
@@ -350,13 +352,15 @@ def question_text(ix: Index, f: int, kind: str) -> str:
         return f"Does this apply to you: {phrase}?"
     words = phrase.split()
     head, last = words[0], words[-1]
+    if last in _TOLD:
+        return f"Have you ever been told you have {phrase}?"
     if len(words) == 1 and head.endswith("ing"):
         return f"Have you been {phrase}?"
     if (len(words) == 1 and head.endswith(_ADJ_END) and not head.endswith(("eed", "ity", "ology"))) or \
             phrase.startswith(("short of", "out of", "unable to", "sensitive to")):
         return f"Have you been feeling {phrase}?"
     if last in _MASS or last.endswith(("ia", "ea", "ing", "ness", "sis", "tion", "sion", "ity", "ism", "ema")) \
-            or (last.endswith("s") and not last.endswith("ss")):
+            or (last.endswith("s") and not last.endswith("ss")) or (head in _MASS or head.endswith("ness")) and len(words) > 1:
         return f"Have you had any {phrase}?"
     article = "an" if phrase[0] in "aeiou" else "a"
     return f"Have you had {article} {phrase}?"
