@@ -170,6 +170,7 @@ def test_question_templates_fit_the_phrase(kg):
     ("HP:0000952", "Have you had any jaundice?"),                             # a mass noun
     ("HP:0010783", "Have you had any redness of skin or mucous membrane?"),  # a mass noun at the head
     ("HP:0012622", "Have you ever been told you have chronic kidney disease?"),  # a diagnosis one is told of
+    ("HP:0100721", "Have you had any swollen lymph nodes in center of chest?"),  # a plural before a preposition
 ])
 def test_question_templates_read_as_english(graph, fid, text):
     from meddiag.knowledge.umls_graph.rank import question_text

@@ -328,6 +328,7 @@ _MASS = frozenset("pain nausea diarrhea diarrhoea vomiting bleeding fatigue weak
                   "swelling itching discharge loss gain stiffness sweating trouble difficulty blood pus mucus "
                   "heartburn reflux wheezing hair acne dandruff jaundice".split())
 _ADJ_END = ("y", "ed", "ous", "less", "ful", "ish", "ible", "able")
+_PREPOSITIONS = frozenset("in of on at with after during over under around behind".split())
 # a condition a patient has been told of rather than felt ("chronic kidney disease", "renal failure")
 _TOLD = ("disease", "failure", "insufficiency", "syndrome", "disorder", "deficiency")
 
@@ -359,8 +360,9 @@ def question_text(ix: Index, f: int, kind: str) -> str:
     if (len(words) == 1 and head.endswith(_ADJ_END) and not head.endswith(("eed", "ity", "ology"))) or \
             phrase.startswith(("short of", "out of", "unable to", "sensitive to")):
         return f"Have you been feeling {phrase}?"
-    if last in _MASS or last.endswith(("ia", "ea", "ing", "ness", "sis", "tion", "sion", "ity", "ism", "ema")) \
-            or (last.endswith("s") and not last.endswith("ss")) or (head in _MASS or head.endswith("ness")) and len(words) > 1:
+    core = next((words[:i] for i, w in enumerate(words) if i and w in _PREPOSITIONS), words)[-1]  # "nodes in the chest"
+    if any(w in _MASS or w.endswith(("ia", "ea", "ing", "ness", "sis", "tion", "sion", "ity", "ism", "ema"))
+           or (w.endswith("s") and not w.endswith("ss")) for w in {last, core}) or head in _MASS:
         return f"Have you had any {phrase}?"
     article = "an" if phrase[0] in "aeiou" else "a"
     return f"Have you had {article} {phrase}?"
