@@ -371,6 +371,8 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("Hemoglobin 17.9 g/dL.", {"Polycythemia": None}),
     ("Direct bilirubin 0.5 mg/dL.", {"Conjugated hyperbilirubinemia": "absent"}),
     ("Paracentesis shows a leukocyte count of 900/mm3.", {"Leukopenia": None}),
+    ("Leukocyte count is 18,000/mm3 with 84% neutrophils; 11% eosinophils.", {"Neutrophilia": "present", "Eosinophilia": "present"}),
+    ("Cerebrospinal fluid shows a leukocyte count of 300/mm3 with 85% neutrophils.", {"Neutrophilia": None}),
 ])
 def test_reading_exam_prose(graph, text, expect):
     """Exam prose that reads one way on its words and means another."""

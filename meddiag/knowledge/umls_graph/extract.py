@@ -318,6 +318,8 @@ _VITALS = [
                        r"(\d{1,4})(?!\d|[.,]\d|\s*%)", re.I)),
     *[(name, re.compile(r"\b(?:" + row[0] + r")\s*(?:count)?\s*(?:of|is|was|are|were|:|=)?\s*(\d{1,3}(?:,\d{3})+|\d{1,6}(?:\.\d+)?)"
                         r"(?![-\u2013]\d)(?!\d|[.,]\d)\s*(%|/(?:µ|u|mc|m)l|/mm3|cells/(?:µ|u|m)l)?", re.I)) for name, row in _DIFF.items()],
+    # the share first: "with 84% neutrophils", "11% eosinophils"
+    *[(name, re.compile(r"\b(\d{1,2}(?:\.\d)?)\s*(%)\s*(?:" + row[0] + r")\b", re.I)) for name, row in _DIFF.items()],
 ]
 
 
