@@ -373,6 +373,9 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("Paracentesis shows a leukocyte count of 900/mm3.", {"Leukopenia": None}),
     ("Leukocyte count is 18,000/mm3 with 84% neutrophils; 11% eosinophils.", {"Neutrophilia": "present", "Eosinophilia": "present"}),
     ("Cerebrospinal fluid shows a leukocyte count of 300/mm3 with 85% neutrophils.", {"Neutrophilia": None}),
+    ("Haptoglobin is 10 mg/dL; serum folate 1.8 ng/mL; ACTH concentration is 410 pg/mL; γ-glutamyltransferase 380 U/L.",
+     {"Reduced haptoglobin level": "present", "Reduced blood folate concentration": "present",
+      "Increased circulating ACTH level": "present", "Elevated gamma-glutamyltransferase level": "present"}),
 ])
 def test_reading_exam_prose(graph, text, expect):
     """Exam prose that reads one way on its words and means another."""

@@ -249,7 +249,10 @@ _LABS: dict[str, tuple[str, float | None, str | None, float | None, str | None]]
     "tibc": (r"tibc|total iron[- ]binding capacity", 250, "HP:0033211", 450, "HP:0025196"),
     "bnp": (r"bnp|b-type natriuretic peptide|brain natriuretic peptide", None, None, 100, "HP:0033534"),
     "prolactin": (r"(?:serum )?prolactin", None, None, 25, "HP:0000870"),  # ng/mL
-    "ggt": (r"ggt|gamma-glutamyl ?transferase|gamma-glutamyl ?transpeptidase", None, None, 60, "HP:0030948"),
+    "ggt": (r"ggt|(?:gamma|\u03b3)-glutamyl ?transferase|(?:gamma|\u03b3)-glutamyl ?transpeptidase", None, None, 60, "HP:0030948"),
+    "hapto": (r"(?:serum )?haptoglobin", 30, "HP:0020181", 200, "HP:0020180"),  # mg/dL
+    "folate": (r"(?:serum |rbc |red cell )?folate|folic acid", 3, "HP:0100507", None, None),  # ng/mL
+    "acth": (r"acth|adrenocorticotropic hormone|corticotropin", 5, "HP:0011748", 60, "HP:0003154"),  # pg/mL
     "b12": (r"(?:vitamin |serum )?b12|cobalamin", 200, "HP:0100502", None, None),  # pg/mL
     "ige": (r"(?:serum |total )?ige", None, None, 200, "HP:0003212"),  # IU/mL
     "gap": (r"(?:serum )?anion gap", None, None, 16, "HP:0031962"),
