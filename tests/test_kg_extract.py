@@ -357,6 +357,7 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("Her stools have become pale.", {"Acholic stools": "present", "Pallor": None}),
     ("There is decreased sensation to pain and temperature in both feet.", {"Impaired pain sensation": "present", "Pain": None}),
     ("She has never had a period of elevated mood.", {"has not started periods (no menarche)": None}),
+    ("The mass bleeds easily on contact. Depression of both eyes is normal.", {"Abnormal bleeding": None, "Depression": None}),
     ("Active abduction is limited to between 70 and 110 degrees.", {"Fever": None}),
     ("Aspiration of the swelling yields clear fluid.", {"Aspiration": None}),
     ("She has had three pregnancies.", {"currently pregnant": None}),

@@ -174,6 +174,11 @@ _NOT_MEANT: dict[str, re.Pattern] = {
         r"for|but|if|before)\b)[a-z]+", re.I),
     "HP:0009926": re.compile(  # Epiphora: "sharp and tearing pain"
         r"\btearing\s+(?:\w+\s+)?pain|\b(?:sharp|sudden|severe|ripping)\s*(?:and|,)\s*tearing\b", re.I),
+    "HP:0001892": re.compile(  # Abnormal bleeding: a friable lesion "bleeds easily on contact"
+        r"\bbleeds?\s+(?:easily\s+|readily\s+)?(?:on|with|upon|to)\s+(?:contact|touch|palpation|manipulation)", re.I),
+    "HP:0000716": re.compile(  # Depression (of mood), not a depressed structure or a depressed function
+        r"\bdepression\s+of\s+(?:both\s+|the\s+|his\s+|her\s+)?(?:eyes?|globes?|skull|sternum|fontanel\w*|scapula|"
+        r"mandible|eyelids?)|\b(?:cns|central nervous system|skull|bone marrow|marrow)\s+depression", re.I),
     "local:menarche_not_occurred": re.compile(r"\bperiods?\s+of\b", re.I),  # "never had a period of elevated mood"
     "HP:0002835": re.compile(  # Aspiration (into the airway), not a needle aspiration
         r"\baspiration\s+(?:of\s+(?:the\s+|a\s+|an\s+)?(?!food|gastric|stomach|vomit|oral|secretions|saliva|fluids?\b|liquids?)"
