@@ -358,6 +358,7 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("There is decreased sensation to pain and temperature in both feet.", {"Impaired pain sensation": "present", "Pain": None}),
     ("She has never had a period of elevated mood.", {"has not started periods (no menarche)": None}),
     ("The mass bleeds easily on contact. Depression of both eyes is normal.", {"Abnormal bleeding": None, "Depression": None}),
+    ("There is point tenderness over the anatomical snuffbox.", {"widespread pain for more than three months": None}),
     ("Active abduction is limited to between 70 and 110 degrees.", {"Fever": None}),
     ("Aspiration of the swelling yields clear fluid.", {"Aspiration": None}),
     ("She has had three pregnancies.", {"currently pregnant": None}),
@@ -463,6 +464,14 @@ def test_a_childs_case_has_no_pregnancy_of_its_own(graph):
                                   "by preeclampsia.")
     assert {"local:postpartum_period", "HP:0100602"} <= {f for f, x in woman.findings.items() if x.status == "present"}
     assert all(i in graph.index.finding_pos for i in _MOTHERS)
+
+
+def test_a_male_karyotype_is_no_finding_in_a_male(graph):
+    from meddiag.knowledge.umls_graph.commands import case_from_text
+
+    xy = "local:karyotype_46xy_female_phenotype"
+    assert xy not in case_from_text(graph, "A 15-year-old boy has gynecomastia. Karyotype is 46,XY.").findings
+    assert case_from_text(graph, "A 16-year-old girl has primary amenorrhea. Karyotype is 46,XY.").findings[xy].status == "present"
 
 
 @pytest.mark.parametrize("text,own,label", [

@@ -26,6 +26,9 @@ _MOTHERS = frozenset(("local:pregnancy", "local:early_pregnancy", "local:late_pr
                       "local:new_hypertension_in_pregnancy", "local:heavy_bleeding_after_delivery", "HP:0100602"))
 
 
+_XY_FEMALE = "local:karyotype_46xy_female_phenotype"
+
+
 def case_from_text(kg, text: str) -> CaseState:
     """A case state holding the demographics and findings stated in a written case (loose matching)."""
     state = CaseState(demographics=kg.demographics(text), chief_complaint=text[:200], narrative=text)
@@ -33,6 +36,8 @@ def case_from_text(kg, text: str) -> CaseState:
     for c in kg.extract(text, loose=True, age=age):
         if age is not None and age < 10 and c.id in _MOTHERS:
             continue
+        if c.id == _XY_FEMALE and state.demographics.sex == "male":
+            continue  # a boy's or man's 46,XY is his own normal karyotype
         had = state.findings.get(c.id)
         if had is not None and had.status == "present" and c.polarity != "present":
             continue  # "history of hypertension ... BP 118/76": the stated finding stands
