@@ -102,6 +102,7 @@ _COLON_UNKNOWN = re.compile(r"\s*[:=-]\s*(?:not (?:assessed|mentioned|examined|p
 _SERIES_NEGATIVE = re.compile(r"(?:\s*,?\s*(?:and\s+|or\s+)?(?:[A-E]|[1-4])\b){1,4}\s+(?:tests?\s+|serolog(?:y|ies)\s+)?"
                               r"(?:are|were|is|was)\s+(?:all\s+|both\s+)?(?:negative|nonreactive|non-reactive)\b")
 _COLON_NEGATIVE = re.compile(r"\s*(?:\([^()]{1,15}\)\s*)?[:=]\s*(?:negative|absent|none|not detected|non-?reactive)\b", re.I)
+_AFTER_NAME = ((_COLON_NEGATIVE, "absent"), (_SERIES_NEGATIVE, "absent"), (_COLON_UNKNOWN, "uncertain"))
 # Statements about relatives: a finding inside one is the relative's, not the patient's, unless its own
 # words say so ("family history of colon cancer" is a finding of its own).
 _KIN = (r"(?:father|mother|dad|mom|mum|brother|sister|siblings?|parents?|uncle|aunt|grand(?:father|mother|parents?)|"
@@ -884,12 +885,10 @@ class Extractor:
             j += 1  # "a rapid HIV test is performed and is negative"
         if any(tuple(after[j:j + len(p)]) == p for p in _NEG_POST_T) and after[j + 1:j + 2] != ["for"]:
             return "absent"
-        if end < len(raw) and _COLON_NEGATIVE.match(text, raw[end - 1].end()):  # "HBsAg: Negative"
-            return "absent"
-        if end < len(raw) and _SERIES_NEGATIVE.match(text, raw[end - 1].end()):  # "hepatitis A, B, and C are negative"
-            return "absent"
-        if end < len(raw) and _COLON_UNKNOWN.match(text, raw[end - 1].end()):
-            return "uncertain"
+        if end < len(raw):  # what follows the name: "HBsAg: Negative", "hepatitis A, B, and C are negative"
+            for rx, polarity in _AFTER_NAME:
+                if rx.match(text, raw[end - 1].end()):
+                    return polarity
         return "present"
 
     def vitals(self, text: str, age: float | None = None) -> list[Concept]:
