@@ -593,6 +593,7 @@ _NOT_COMPLAINT = re.compile(r"\b(?:smok\w*|cigarettes?|packs?|sexual\w*|partners
 _BUCKETS = ((14, "local:symptoms_under_one_month"), (31, "local:symptoms_at_least_two_weeks"),
             (180, "local:symptoms_one_to_six_months"), (730, "local:symptoms_over_six_months"),
             (10 ** 9, "local:symptoms_over_two_years"))
+_DURATIONS = "local:symptoms_"
 _STOP = re.compile(r"(?<!\d)[.;](?!\d)")
 _DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30.4, "year": 365}
 
@@ -969,6 +970,8 @@ class Extractor:
                     self.ix.f_label[self.ix.finding_pos[fid]] + " " + text[s:e]):
                 continue  # the relative's condition, not the patient's
             pol = denied or self._polarity(text, raw, a, b)
+            if pol == "absent" and fid.startswith(_DURATIONS):
+                continue  # "has 'not been herself' for the past 3 months": the complaint is negative, not its length
             if (fid, pol) in seen:
                 continue
             seen.add((fid, pol))
