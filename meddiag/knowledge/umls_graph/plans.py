@@ -28,6 +28,9 @@ from meddiag.knowledge.umls_graph.index import Index
 from meddiag.knowledge.umls_graph.text import key, postings
 
 
+# how a test looks: a choice naming one ("CT Chest") is not what an item naming only another ("chest X-ray") holds
+MODALITIES = frozenset("mri ct ultrasound radiograph echocardiography ecg eeg emg ercp mrcp egd pet biopsy culture pcr "
+                       "colonoscopy endoscopy angiography bronchoscopy laparoscopy cystoscopy scintigraphy".split())
 CLASS_CREDIT = 0.5  # a choice's drug found in an item only through a class it shares ("Ceftriaxone" in "rifaximin")
 WORDS_FILE = Path(__file__).with_name("plan_words.yaml")
 
@@ -83,8 +86,11 @@ class Plans:
             return out
         classes = {w: c for w in words if (c := _vocabulary()[2].get(w))}
         looked = words.union(*(c for cs in classes.values() for c in cs))
+        shown = words & MODALITIES
         for i in {i for w in looked for i in self.by_word.get(w, ())}:
             d, ws = self.items[i]
+            if shown and not shown & ws and ws & MODALITIES:
+                continue
             got = sum(weight[w] * (1.0 if w in ws else CLASS_CREDIT) for w in words
                       if w in ws or any(c <= ws for c in classes.get(w, ())))
             out[d] = max(out[d], got / total)
