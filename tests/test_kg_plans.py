@@ -138,3 +138,45 @@ def test_complications_resolve_to_diseases_and_lift_them_when_asked(graph):
     plain = choice_scores(kg, state, specs, text=text + " Which of the following is the most likely diagnosis?")
     assert int(np.argmax(asked)) == 0
     assert asked[0] - max(asked[1:]) > plain[0] - max(plain[1:])
+
+
+def test_a_test_choice_does_not_match_an_item_of_another_modality(graph):
+    """"CT Chest" shares "chest" with "chest X-ray" but is another test; "Chest radiography" is the same one."""
+    ix = graph.index
+    plans = plans_of(ix)
+    ptx = ix.disease_pos[graph.lookup_disease("secondary spontaneous pneumothorax")]
+    assert plans.match("Chest radiography")[ptx] == 1.0
+    assert plans.match("CT pulmonary angiogram")[ptx] == 0.0
+    legionella = ix.disease_pos[graph.lookup_disease("Legionnaires' disease")]
+    assert plans.match("Urine antigen assay")[legionella] > plans.match("CT Chest")[legionella]
+
+
+def test_a_diagnosis_the_text_states_is_the_one_whose_plan_counts(graph):
+    """A question that names the diagnosis ("confirm the diagnosis of Down syndrome in utero") is about that
+    diagnosis, whatever else the findings suggest."""
+    text = ("A 38-year-old woman, gravida 2, para 1, at 11 weeks' gestation comes for a prenatal visit. She is worried "
+            "because her sister's child has a chromosomal disorder. Which of the following tests can confirm the "
+            "diagnosis of Down syndrome in utero?")
+    choices = ["Integrated test", "Ultrasound", "Amniocentesis", "Triple marker test"]
+    scores = choice_scores(graph, case_from_text(graph, text), question_specs(graph, choices), text=text)
+    assert int(np.argmax(scores)) == 2
+
+
+@pytest.mark.parametrize("text,names", [
+    ("Which of the following would confirm a diagnosis of the factitious disorder in this patient?",
+     ["factitious disorder"]),
+    ("A diagnosis of lymphoplasmacytic lymphoma is confirmed after further laboratory evaluation.",
+     ["lymphoplasmacytic lymphoma"]),
+    ("After a full clinical workup, he is diagnosed with an upper respiratory infection caused by a virus.",
+     ["upper respiratory infection"]),
+    ("You suspect ulcerative colitis. Which of the following findings would confirm your diagnosis?",
+     ["ulcerative colitis"]),
+    ("A 34-year-old man with a previous diagnosis of Graves disease presents for a check-up.", ["Graves disease"]),
+    ("He was diagnosed with asthma 2 years ago. Which of the following is the most likely diagnosis of this patient?",
+     []),
+    ("You suspect this enlargement is secondary to fluid. What is the next step in confirming the diagnosis?", []),
+])
+def test_diagnoses_a_text_states(text, names):
+    from meddiag.simulation.asks import stated_diagnoses
+
+    assert stated_diagnoses(text) == names

@@ -54,6 +54,25 @@ def asks_disease(text: str) -> bool:
     return bool(_DISEASE.search(question_of(text)))
 
 
+# the case's diagnosis, when the text states it ("confirm the diagnosis of Down syndrome in utero", "A diagnosis of
+# lymphoplasmacytic lymphoma is confirmed", "She is diagnosed with appendicitis", "You suspect ulcerative colitis");
+# not a past one ("was diagnosed with asthma 2 years ago") nor "the diagnosis of this patient"
+_NOT_NAMED = r"(?!(?:this|these|that|his|her|their|its|(?:the|an?) (?:patient|most|following|condition|disease|same))\b)"
+_STATED = re.compile(
+    rf"\bdiagnosis of {_NOT_NAMED}(?:the |an? )?(.+?)(?=\s+(?:is|was|in|after|for|based|would|will|by|presents?|presented)\b"
+    r"|\s*[,.;:?(]|\s*$)"
+    r"|\b(?:is|are|has been) (?:subsequently |then |now )?diagnosed with (?:an? |the )?(.+?)"
+    r"(?=\s+(?:and|after|by|based|caused|due|in|at)\b|\s*[,.;:?(]|\s*$)"
+    r"|\b(?:you|physician|doctor|clinician|team) suspects? (?!(?:that|this|these)\b)(?:an? |the )?(.+?)"
+    r"(?=\s+(?:and|in|as|because|based)\b|\s*[,.;:?(]|\s*$)",
+    re.I)
+
+
+def stated_diagnoses(text: str) -> list[str]:
+    """The names of the case's diagnosis that the text states outright, in order."""
+    return [next(g for g in m.groups() if g) for m in _STATED.finditer(text)]
+
+
 def question_of(text: str) -> str:
     """The last sentence of a vignette that asks something ("" when nothing is asked)."""
     parts = [p.strip() for p in re.split(r"(?<=[.?!:])\s+|\n+", text.strip().strip('"')) if p.strip()]

@@ -173,7 +173,12 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, text: str = "
     s = ranker.scores(state) if scores is None else scores
     finite = np.isfinite(s)
     top = float(s[finite].max()) if finite.any() else 0.0
-    z = np.where(finite, np.exp(np.where(finite, s - top, -50.0)), 0.0)
+    told = s.copy()
+    if beyond:  # the text names the diagnosis ("confirm the diagnosis of Down syndrome"): the plans are its plans
+        for d in stated_positions(kg, text):
+            told[d] = top + STATED_LEAD
+    high = float(told[finite].max()) if finite.any() else 0.0
+    z = np.where(finite, np.exp(np.where(finite, told - high, -50.0)), 0.0)
     post = z / z.sum()
 
     def lift(weight: float, share: float) -> float:  # a share of the posterior, as log-odds
@@ -209,6 +214,18 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, text: str = "
                 score = max(score, alt)
         out.append(score)
     return out
+
+
+STATED_LEAD = 5.0  # log-odds a diagnosis the text states leads the rest of the differential by
+
+
+def stated_positions(kg, text: str) -> list[int]:
+    """The graph's diseases for the diagnoses a text states outright (``asks.stated_diagnoses``)."""
+    from meddiag.simulation.asks import stated_diagnoses
+
+    ix = kg.index
+    ids = [i for name in stated_diagnoses(text) for i in kg.lookup_diseases(name, contained=True)]
+    return sorted({ix.disease_pos[i] for i in ids if i in ix.disease_pos})
 
 
 def chosen(scores: list[float]) -> int:
