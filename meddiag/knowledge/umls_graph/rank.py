@@ -11,7 +11,8 @@ patient's specific finding supports a disease annotated with the general term), 
 look-alikes instead, times ``borrow``: ``neighbours.py``); NOT edges set it to their small weight. The
 term added is ``log(P(f|d) / base_f)`` (at most ``present_cap``); an absent finding adds
 ``absent_weight * log((1 - P(f|d)) / (1 - base_f))``. ``base_f`` is the mean of
-``P(f|d)`` over all visible diseases. The parameters are ``params.RankParams``.
+``P(f|d)`` over all visible diseases. In a written case, the present findings of the first
+sentence (the presenting complaint) count ``complaint_weight`` times. The parameters are ``params.RankParams``.
 A written case that states none of a condition's ``requires`` findings or a more specific one
 (an adverse effect's drug, pregnancy, psychosis), or a conversation that has denied one and
 confirmed none, costs it ``unmet_requirement``. Probabilities are a softmax over all diseases.
@@ -25,6 +26,8 @@ kinds that are not yet known or asked.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from meddiag.knowledge.umls_graph.facts import facts_of
@@ -37,6 +40,9 @@ from meddiag.schema import CaseState, Differential, Evidence, Hypothesis, Questi
 MUST_NOT_MISS_WEIGHT = 3.0
 KIND_GROUPS = {"history": ("symptom", "risk", "history"), "exam": ("sign",), "test": ("test",)}
 PREGNANCY_FINDING = "local:pregnancy"
+_HISTORY = re.compile(r"\b(?:(?:has|had|have|with) an? (?:past |prior |long |long-standing |known |previous )?(?:medical )?"
+                      r"history of|past (?:medical )?history|medical history|previously|in the past|years ago)\b", re.I)
+_SENTENCE = re.compile(r"[^.?!]*(?:[.?!](?!\d)|$)")
 
 
 class Ranker:
@@ -155,13 +161,26 @@ class Ranker:
             s += self.text_scores(state.narrative)
         if self.params.unmet_requirement and self._requires:
             s[self._unmet(state)] += self.params.unmet_requirement
+        ctx = self._context(state) if state.narrative else {}
         for f, status in self._known(state):
             t = self.terms(f, status)
-            s += t
+            k = ctx.get((f, status), 1.0)
+            s += t if k == 1.0 else k * t
             if terms is not None:
                 terms.append(t)
         s[ix.d_hidden] = -np.inf
         return s
+
+    def _context(self, state: CaseState) -> dict[tuple[int, str], float]:
+        """Per (finding, status), how much a written case's wording makes it count: a present finding of the
+        first sentence, where a case report states the presenting complaint, counts ``complaint_weight`` times
+        (unless that sentence also tells the past history)."""
+        ix, text = self.ix, state.narrative
+        first = _SENTENCE.match(text)
+        if self.params.complaint_weight == 1.0 or not first or _HISTORY.search(first.group()):
+            return {}  # "A 60-year-old man with a history of diabetes comes ...": not the complaint alone
+        return {(ix.finding_pos[f.id], "present"): self.params.complaint_weight for f in state.findings.values()
+                if f.status == "present" and f.span is not None and f.span[0] < first.end() and f.id in ix.finding_pos}
 
     def _unmet(self, state: CaseState) -> list[int]:
         """The conditions whose requirement the case does not meet: a written case states none of its
