@@ -293,3 +293,26 @@ def test_a_psychotic_disorder_needs_psychosis_stated_or_a_kind_of_it(graph):
     assert graph._ranker.scores(denied)[schizo] - off.scores(denied)[schizo] == pytest.approx(unmet)
     both = state(present=["HP:0000716", "HP:0000746"], absent=["HP:0000738"])  # no voices, but a delusion
     assert graph._ranker.scores(both)[schizo] == pytest.approx(off.scores(both)[schizo])
+
+
+def test_a_written_case_weighs_its_complaint_and_its_closing_statement(graph):
+    """The first sentence (the presenting complaint) and the last statement before the question (the telling
+    result) count more than the middle of a case report; a first sentence that tells past history does not."""
+    from meddiag.knowledge.umls_graph.commands import case_from_text
+
+    ix, prm = graph.index, graph.params
+    text = ("A 30-year-old man comes to the physician because of a cough. He also reports fatigue. He has a rash on "
+            "his arms. An x-ray of the chest shows bilateral hilar lymphadenopathy. Which of the following is the most "
+            "likely diagnosis?")
+    state = case_from_text(graph, text)
+    ctx = graph._ranker._context(state)
+    weight = {ix.f_label[f]: k for (f, _), k in ctx.items()}
+    assert weight["Cough"] == prm.complaint_weight > 1.0
+    assert weight["bilateral hilar lymphadenopathy on chest X-ray"] == prm.closing_weight > 1.0
+    assert "Fatigue" not in weight and "Skin rash" not in weight
+    past = case_from_text(graph, "A 60-year-old man with a history of diabetes has a cough. " + text[text.index("He"):])
+    assert not any(ix.f_label[f] == "Cough" for f, _ in graph._ranker._context(past))
+    flat = graph.with_params(prm.with_(complaint_weight=1.0, closing_weight=1.0))
+    assert flat._ranker._context(state) == {}
+    cough = ix.disease_pos[graph.lookup_disease("sarcoidosis")]
+    assert graph._ranker.scores(state)[cough] != flat._ranker.scores(state)[cough]

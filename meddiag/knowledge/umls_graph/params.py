@@ -30,6 +30,7 @@ class RankParams(BaseModel):
     borrow: float = 0.8  # a curated disease's unlisted finding: this x its look-alikes' mean weight (neighbours.py)
     child_discount: float = 0.5  # a parent annotation supports the patient's more specific finding at w * this
     general_base: float = 0.3  # ancestors turning up this often are too general to lend support
+    closing_weight: float = 1.25  # written case: multiplier on a finding of the last statement before the question
     complaint_weight: float = 1.25  # written case: multiplier on a present finding of its first sentence (the complaint)
     absent_weight: float = 0.75  # multiplier on the term of an absent finding
     present_cap: float = 50.0  # largest log-likelihood ratio one present finding can add

@@ -12,7 +12,8 @@ look-alikes instead, times ``borrow``: ``neighbours.py``); NOT edges set it to t
 term added is ``log(P(f|d) / base_f)`` (at most ``present_cap``); an absent finding adds
 ``absent_weight * log((1 - P(f|d)) / (1 - base_f))``. ``base_f`` is the mean of
 ``P(f|d)`` over all visible diseases. In a written case, the present findings of the first
-sentence (the presenting complaint) count ``complaint_weight`` times. The parameters are ``params.RankParams``.
+sentence (the presenting complaint) count ``complaint_weight`` times, and the findings of the last
+statement before the question (where an exam case puts its telling result) ``closing_weight`` times. The parameters are ``params.RankParams``.
 A written case that states none of a condition's ``requires`` findings or a more specific one
 (an adverse effect's drug, pregnancy, psychosis), or a conversation that has denied one and
 confirmed none, costs it ``unmet_requirement``. Probabilities are a softmax over all diseases.
@@ -172,15 +173,25 @@ class Ranker:
         return s
 
     def _context(self, state: CaseState) -> dict[tuple[int, str], float]:
-        """Per (finding, status), how much a written case's wording makes it count: a present finding of the
-        first sentence, where a case report states the presenting complaint, counts ``complaint_weight`` times
-        (unless that sentence also tells the past history)."""
-        ix, text = self.ix, state.narrative
-        first = _SENTENCE.match(text)
-        if self.params.complaint_weight == 1.0 or not first or _HISTORY.search(first.group()):
-            return {}  # "A 60-year-old man with a history of diabetes comes ...": not the complaint alone
-        return {(ix.finding_pos[f.id], "present"): self.params.complaint_weight for f in state.findings.values()
-                if f.status == "present" and f.span is not None and f.span[0] < first.end() and f.id in ix.finding_pos}
+        """Per (finding, status), how much a written case's wording makes it count: a finding of the last statement
+        before the question (of a case of more than two) counts ``closing_weight`` times, and a present finding of the
+        first sentence, where a case report states the presenting complaint, ``complaint_weight`` times (unless that
+        sentence also tells the past history)."""
+        prm, ix, text = self.params, self.ix, state.narrative
+        if prm.closing_weight == 1.0 and prm.complaint_weight == 1.0:
+            return {}
+        body = [m for m in _SENTENCE.finditer(text) if m.group().strip() and not m.group().rstrip().endswith("?")]
+        closing = body[-1].span() if len(body) > 2 else (0, 0)
+        opening = body[0].span() if body and not _HISTORY.search(body[0].group()) else (0, 0)
+        out = {}
+        for f in state.findings.values():
+            if f.span is None or f.status == "unknown" or f.id not in ix.finding_pos:
+                continue
+            if f.status == "present" and opening[0] <= f.span[0] < opening[1]:
+                out[(ix.finding_pos[f.id], f.status)] = prm.complaint_weight
+            elif closing[0] <= f.span[0] < closing[1]:
+                out[(ix.finding_pos[f.id], f.status)] = prm.closing_weight
+        return out
 
     def _unmet(self, state: CaseState) -> list[int]:
         """The conditions whose requirement the case does not meet: a written case states none of its
