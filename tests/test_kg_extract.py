@@ -413,6 +413,15 @@ def test_vital_concepts_carry_value_and_unit(kg):
     ("A 32-year-old man; his vital signs are: T 102.8 F, HR 112 bpm.", 32, "male", None),
     ("T 98 F. 34 M presents with cough", None, "male", None),
     ("A 37-year-old woman; a urine pregnancy test is negative.", 37, "female", False),
+    # a newborn's case that states only the mother's age
+    ("A 1710-g (3.77-lb) male newborn is delivered to a 27-year-old woman at 33 weeks' gestation.", 0.02, "male", None),
+    ("Twelve hours after delivery a male newborn has bilious vomiting. He was born at 36 weeks' gestation to a "
+     "27-year-old woman.", 0.02, "male", None),
+    ("A 36-year-old G3P2 woman delivers a 3.7 kg (8 lb, 3 oz) baby boy. The baby has upslanting palpebral fissures.",
+     0.02, "male", None),
+    ("A 31-year-old woman presents for follow up. Two weeks ago, she gave birth to a male infant.", 31, "female", None),
+    ("Thirty minutes after delivery, a male newborn develops respiratory distress. His temperature is 36.8C (98.2F).",
+     0.02, "male", None),
 ])
 def test_demographics(kg, text, age, sex, pregnant):
     d = kg.demographics(text)

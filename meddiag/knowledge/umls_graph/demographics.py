@@ -1,7 +1,8 @@
 """Age, sex and pregnancy from free text ("a 45-year-old woman", "I'm 30, male", "pregnant").
 
 Explicit statements win over hints: an age stated in years/months/weeks beats words such
-as "infant", and the first age stated is the patient's; the first person noun ("woman",
+as "infant", and the first age stated is the patient's, unless it is the mother's in a
+newborn's case ("a male newborn is delivered to a 27-year-old woman": a newborn boy); the first person noun ("woman",
 "boy") decides the sex over relatives ("his mother"), and beats pronouns, which decide
 only when one kind clearly dominates. Pregnancy implies female; "not pregnant" is
 recorded as False; a child's birth history ("born at 39 weeks' gestation") is not a pregnancy.
@@ -20,7 +21,7 @@ _AGE = [
     (re.compile(r"\b(\d{1,2})[\s-]*weeks?[\s-]*old", re.I), 1 / 52),
     (re.compile(r"\b(\d{1,2})[\s-]*days?[\s-]*old", re.I), 1 / 365),
     (re.compile(r"\b(?:aged?|age of|age:)\s*(\d{1,3})\b", re.I), 1.0),
-    (re.compile(r"\b(\d{1,2})[mf]\b", re.I), 1.0),
+    (re.compile(r"(?<![\d.,])\b(\d{1,2})[mf]\b", re.I), 1.0),  # "34F", not a temperature "(98.2F)"
     (re.compile(r"\b(\d{1,3})\s*,?\s*-?\s*(?:male|female|man|woman|boy|girl)\b", re.I), 1.0),
     (re.compile(r"\b(?:i'm|i am|im|she is|he is|she's|he's)\s+(\d{1,3})\b(?!\s*(?:%|kg|lb|pounds|weeks|days|months|minutes|hours|cm|\.\d))",
                 re.I), 1.0),
@@ -47,14 +48,46 @@ _NOT_PREGNANT = re.compile(r"\b(?:(?:not|never been|isn't|no chance of being|non
                            r"(?:pregnancy test|hcg|(?:β|beta)[\s-]?hcg))", re.I)
 
 
+# the mother's age in a newborn's case: "a male newborn is delivered to a 27-year-old woman", "born at 36 weeks'
+# gestation to a 21-year-old", or a first sentence in which she gives birth to the patient ("A 23-year-old G1P0 gives
+# birth to a male infant at 33 weeks' gestation") when she does not present herself
+_TO_MOTHER = re.compile(r"\b(?:born|delivered)\b[^.;]{0,60}?\bto an?\s+(?:\w+\s+){0,2}$", re.I)
+_GIVES_BIRTH = re.compile(r"\b(?:gives? birth|gave birth|deliver(?:s|ed)?)\b(?:[^.;]|\.\d)*?\b(?:newborn|neonate|infant|baby|boy|"
+                          r"girl|son|daughter)\b", re.I)
+_SHE_PRESENTS = re.compile(r"\b(?:presents?|presented|comes|came|is brought|was brought|visits|is transferred|"
+                           r"is admitted|follow[- ]?up|after (?:giving birth|deliver\w*))\b", re.I)
+_BABY = re.compile(r"\b(?:newborn|neonate|infant|baby|boy|girl|son|daughter)\b", re.I)
+
+
+def _mothers_age(text: str, at: int) -> bool:
+    """Whether the age stated at ``at`` is the mother's in a newborn's case."""
+    if _TO_MOTHER.search(text[max(0, at - 120):at]):
+        return True
+    first = re.match(r"(?:[^.;]|\.\d)*", text[at:]).group()
+    sentence = text[:at] + first if "." not in text[:at] else first
+    return bool(_GIVES_BIRTH.search(sentence)) and not _SHE_PRESENTS.search(sentence)
+
+
+def _baby_sex(text: str) -> str | None:
+    """The sex of the newborn a mother gives birth to ("delivers a 3.7 kg baby boy")."""
+    m = _GIVES_BIRTH.search(text)
+    if not m:
+        return None
+    word = re.search(r"\b(male|female|boy|girl|son|daughter)\b", text[m.start():m.end() + 6], re.I)
+    return None if not word else "female" if word.group(1).lower() in ("female", "girl", "daughter") else "male"
+
+
 def demographics(text: str) -> Demographics:
     age = None
     stated = sorted((m.start(), i, float(m.group(1)) * scale) for i, (rx, scale) in enumerate(_AGE)
-                    for m in rx.finditer(text))
+                    for m in rx.finditer(text) if not _mothers_age(text, m.start()))
     for _, _, v in stated:  # the first age stated is the patient's ("a 3-day-old boy born to a 23-year-old mother")
         if 0 <= v <= 120:
             age = round(v, 3)
             break
+    newborn = age is None and any(_mothers_age(text, m.start()) for rx, _ in _AGE[:1] for m in rx.finditer(text))
+    if newborn:
+        age = 0.02
     if age is None:
         for rx, v in _AGE_WORDS:
             if rx.search(text):
@@ -69,6 +102,8 @@ def demographics(text: str) -> Demographics:
                   if not _TEMP_BEFORE.search(text[max(0, m.start() - 20):m.start()])), None)
     if short and not first:
         fem, mal = short.group(1).lower() == "f", short.group(1).lower() == "m"
+    if newborn and (baby := _baby_sex(text)):  # "a 36-year-old woman delivers a baby boy ... the baby has"
+        fem, mal = baby == "female", baby == "male"
     if fem != mal:
         sex = "female" if fem else "male"
     else:
