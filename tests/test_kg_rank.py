@@ -316,3 +316,14 @@ def test_a_written_case_weighs_its_complaint_and_its_closing_statement(graph):
     assert flat._ranker._context(state) == {}
     cough = ix.disease_pos[graph.lookup_disease("sarcoidosis")]
     assert graph._ranker.scores(state)[cough] != flat._ranker.scores(state)[cough]
+
+
+def test_the_closing_question_is_not_part_of_the_case(graph):
+    """"Which of the following tumor markers ..." asks about a neoplasm; it does not state one. A heading that ends
+    with a colon in the middle of a case is not a question."""
+    ids = {f.label for f in case_from_text(graph, "A 60-year-old man has weight loss and jaundice. Which of the "
+                                                  "following tumor markers is associated with his diagnosis?").findings.values()}
+    assert "Jaundice" in ids and "Neoplasm" not in ids
+    ids = {f.label for f in case_from_text(graph, "A 60-year-old man. Vital signs: Temperature: 38.9 C. "
+                                                  "Skin: jaundice.").findings.values()}
+    assert {"Fever", "Jaundice"} <= ids

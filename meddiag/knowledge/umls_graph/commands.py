@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
 from meddiag.schema import CaseState, Finding
@@ -30,10 +31,14 @@ _XY_FEMALE = "local:karyotype_46xy_female_phenotype"
 
 
 def case_from_text(kg, text: str) -> CaseState:
-    """A case state holding the demographics and findings stated in a written case (loose matching)."""
+    """A case state holding the demographics and findings stated in a written case (loose matching); the words of
+    its closing question ("Which of the following tumor markers ...") are not findings of the case."""
     state = CaseState(demographics=kg.demographics(text), chief_complaint=text[:200], narrative=text)
     age = state.demographics.age
+    asked = _asked_from(text)
     for c in kg.extract(text, loose=True, age=age):
+        if c.span and c.span[0] >= asked:
+            continue  # the question's own words ("Which of the following tumor markers ...") are not the case's
         if age is not None and age < 10 and c.id in _MOTHERS:
             continue
         if c.id == _XY_FEMALE and state.demographics.sex == "male":
@@ -44,6 +49,21 @@ def case_from_text(kg, text: str) -> CaseState:
         state.update(Finding(id=c.id, label=c.label, status=_STATUS[c.polarity], source="intake",
                              span=c.span, text=c.text, value=c.value, unit=c.unit))
     return state
+
+
+_ASKING = re.compile(r"\b(?:which|what|how|if|given|in addition to)\b", re.I)
+
+
+def _asked_from(text: str) -> int:
+    """Where a written case's closing question begins (its length when it ends with none)."""
+    from meddiag.simulation.asks import question_of
+
+    q = question_of(text)
+    at = text.rfind(q) if q else -1
+    if at <= 0 or (not q.rstrip('"').endswith("?") and text[at + len(q):].strip(' "\n')):
+        return len(text)  # no question, or a heading ("Vital signs:") in the middle of the case
+    m = _ASKING.search(text, at)
+    return m.start() if m else at
 
 
 def _graph(args):
