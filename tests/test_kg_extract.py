@@ -492,3 +492,15 @@ def test_a_male_karyotype_is_no_finding_in_a_male(graph):
 def test_relatives_conditions_are_not_the_patients(graph, text, own, label):
     assert label not in {c.label for c in graph.extract(text, loose=True)}
     assert label in {c.label for c in graph.extract(own, loose=True)}
+
+
+@pytest.mark.parametrize("text,expect", [
+    ("The infant's weight and length are at the 5th percentile, and his head circumference at the 99th percentile.",
+     {"Decreased body weight": "present", "Short stature": "present", "Macrocephaly": "present"}),
+    ("He is at the 15th percentile for height and weight and at the 1st percentile for head circumference.",
+     {"Microcephaly": "present", "Short stature": None, "Decreased body weight": None}),
+    ("He is at the 95 percentile for height, 20 percentile for weight.", {"Tall stature": "present", "Obesity": None}),
+    ("She is at the 50th percentile for height and weight.", {"Short stature": None, "Tall stature": None}),
+])
+def test_growth_percentiles_at_the_extremes_are_findings(graph, text, expect):
+    assert_reads(graph, text, expect, loose=True)

@@ -612,6 +612,31 @@ def stated_duration(text: str) -> tuple[str, tuple[int, int]] | None:
     return None
 
 
+# Growth-chart percentiles ("at the 5th percentile for height and weight", "his head circumference at the 99th
+# percentile"): at or below the 5th, or at or above the 95th, each measure states its finding.
+_MEASURE = r"(?:height|length|weight|head circumference|bmi)"
+_PERCENTILE = re.compile(rf"\b((?:{_MEASURE}(?:,\s*|\s+and\s+|\s+))+)(?:(?:is|are|was|were)\s+)?(?:at|in)\s+the\s+"
+                         rf"(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:percentile|centile)\b"
+                         rf"|\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:percentile|centile)\s+(?:for|of)\s+((?:(?:his|her|the)\s+)?"
+                         rf"{_MEASURE}(?:(?:,\s*|\s+and\s+)(?:(?:his|her|the)\s+)?{_MEASURE})*)", re.I)
+_EXTREME = {"height": ("HP:0004322", "HP:0000098"), "length": ("HP:0004322", "HP:0000098"),
+            "weight": ("HP:0004325", "HP:0001513"), "bmi": ("HP:0004325", "HP:0001513"),
+            "head circumference": ("HP:0000252", "HP:0000256")}
+
+
+def percentile_findings(text: str) -> list[tuple[str, str, tuple[int, int]]]:
+    """(finding id, "present", span) for each growth measure stated at an extreme percentile."""
+    out = []
+    for m in _PERCENTILE.finditer(text):
+        measures, n = (m.group(1), m.group(2)) if m.group(2) else (m.group(4), m.group(3))
+        n = int(n)
+        if 5 < n < 95:
+            continue
+        for name in re.findall(_MEASURE, measures, re.I):
+            out.append((_EXTREME[name.lower()][n >= 95], "present", m.span()))
+    return out
+
+
 # Tests stated to be normal ("Liver enzymes, creatinine and coagulation studies are normal", "with a normal
 # lipase"): each named test's abnormal findings are absent. Item name -> those findings.
 _NORMAL_TESTS: list[tuple[re.Pattern, tuple[str, ...]]] = [
@@ -983,6 +1008,7 @@ class Extractor:
             stated.append((dur[0], "present", dur[1]))
         stated += [(fid, "absent", span) for fid, span in stated_normal(text)]
         stated += urine_findings(text)
+        stated += percentile_findings(text)
         stated += [(fid, pol, m.span()) for rx, fid, pol in _HABITS for m in rx.finditer(text)]
         starts = {m.start(): i for i, m in enumerate(raw)}
         stated += [("local:hiv_infection", self._polarity(text, raw, starts[m.start()], starts[m.start()] + 1), m.span())
