@@ -82,11 +82,13 @@ def test_a_disease_profile_finds_the_disease_from_its_own_findings(graph) -> Non
 
 
 def test_the_narrative_counts_only_through_its_weights(graph) -> None:
-    """The case's words (text_weight) and where it states each finding (complaint_weight, closing_weight)."""
+    """The case's words (text_weight), where it states each finding (complaint_weight, closing_weight) and what it
+    leaves out (unmentioned_weight)."""
     text = "A 30-year-old woman with a painless genital ulcer and inguinal buboes after unprotected sex."
     state = case_from_text(graph, text)
     assert state.narrative == text
-    plain = graph.with_params(graph.params.with_(text_weight=0.0, complaint_weight=1.0, closing_weight=1.0))
+    plain = graph.with_params(graph.params.with_(text_weight=0.0, complaint_weight=1.0, closing_weight=1.0,
+                                                 unmentioned_weight=0.0))
     bare = state.model_copy(update={"narrative": ""})
     assert [h.disease_id for h in plain.rank(state).hypotheses] == [h.disease_id for h in graph.rank(bare).hypotheses]
     with_text = graph._ranker.scores(state)

@@ -327,3 +327,19 @@ def test_the_closing_question_is_not_part_of_the_case(graph):
     ids = {f.label for f in case_from_text(graph, "A 60-year-old man. Vital signs: Temperature: 38.9 C. "
                                                   "Skin: jaundice.").findings.values()}
     assert {"Fever", "Jaundice"} <= ids
+
+
+def test_a_written_case_that_leaves_out_what_a_condition_typically_shows_counts_against_it(graph):
+    """Each typical finding (w >= typical) of a curated condition that a case report does not mention at all — nor a
+    more general or more specific form of it — adds unmentioned_weight x log(1 - w); a mentioned one adds nothing."""
+    ix, prm = graph.index, graph.params
+    ranker = graph._ranker
+    sarcoid = ix.disease_pos[graph.lookup_disease("sarcoidosis")]
+    bare = case_from_text(graph, "A 30-year-old woman has a rash on her arms.")
+    more = case_from_text(graph, "A 30-year-old woman has a rash on her arms, a dry cough, and bilateral hilar "
+                                 "lymphadenopathy on chest X-ray.")
+    assert ranker._unmentioned(bare)[sarcoid] < ranker._unmentioned(more)[sarcoid] <= 0.0
+    assert ranker._unmentioned(bare)[ix.disease_pos[next(d for d in ix.disease_ids if not d.startswith("curated:"))]] == 0
+    off = graph.with_params(prm.with_(unmentioned_weight=0.0))
+    gap = ranker.scores(bare)[sarcoid] - off._ranker.scores(bare)[sarcoid]
+    assert gap == pytest.approx(prm.unmentioned_weight * ranker._unmentioned(bare)[sarcoid]) and gap < 0

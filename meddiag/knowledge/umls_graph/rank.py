@@ -12,8 +12,10 @@ look-alikes instead, times ``borrow``: ``neighbours.py``); NOT edges set it to t
 term added is ``log(P(f|d) / base_f)`` (at most ``present_cap``); an absent finding adds
 ``absent_weight * log((1 - P(f|d)) / (1 - base_f))``. ``base_f`` is the mean of
 ``P(f|d)`` over all visible diseases. In a written case, the present findings of the first
-sentence (the presenting complaint) count ``complaint_weight`` times, and the findings of the last
-statement before the question (where an exam case puts its telling result) ``closing_weight`` times. The parameters are ``params.RankParams``.
+sentence (the presenting complaint) count ``complaint_weight`` times and the findings of the last
+statement before the question (where an exam case puts its telling result) ``closing_weight``
+times, and each typical finding of a curated condition (``w >= typical``) that the case does not
+mention at all adds ``unmentioned_weight * log(1 - w)`` to it. The parameters are ``params.RankParams``.
 A written case that states none of a condition's ``requires`` findings or a more specific one
 (an adverse effect's drug, pregnancy, psychosis), or a conversation that has denied one and
 confirmed none, costs it ``unmet_requirement``. Probabilities are a softmax over all diseases.
@@ -61,6 +63,7 @@ class Ranker:
         self._col_of = np.repeat(np.arange(n_f), np.diff(index.direct.ptr))
         self._kind_masks = {k: np.array([fk in kinds for fk in index.f_kind]) for k, kinds in KIND_GROUPS.items()}
         self._text: tuple[str, np.ndarray] | None = None  # memo: the last narrative and its profile scores
+        self._typical: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # typical (finding, disease, log(1-w))
         known = [frozenset(index.finding_pos[f] for f in need if f in index.finding_pos) for need in index.d_requires]
         self._requires = [(d, need) for d, need in enumerate(known) if need]  # one no case can state is no requirement
 
@@ -160,6 +163,8 @@ class Ranker:
             s[out] += self._age_penalty[out]
         if state.narrative and (self.params.text_weight or self.params.fact_weight):
             s += self.text_scores(state.narrative)
+        if state.narrative and self.params.unmentioned_weight:
+            s += self.params.unmentioned_weight * self._unmentioned(state)
         if self.params.unmet_requirement and self._requires:
             s[self._unmet(state)] += self.params.unmet_requirement
         ctx = self._context(state) if state.narrative else {}
@@ -192,6 +197,26 @@ class Ranker:
             elif closing[0] <= f.span[0] < closing[1]:
                 out[(ix.finding_pos[f.id], f.status)] = prm.closing_weight
         return out
+
+    def _unmentioned(self, state: CaseState) -> np.ndarray:
+        """Per disease, sum of ``log(1 - w)`` over the typical findings (``w >= typical``) of a curated condition
+        that a written case does not mention at all: neither the finding, nor a more general or a more specific
+        one (a case report of a disease seldom leaves out all it typically shows)."""
+        ix = self.ix
+        if self._typical is None:
+            d = ix.direct
+            f_of = np.repeat(np.arange(len(ix.finding_ids)), np.diff(d.ptr))
+            curated = np.array([src == "curated" for src in ix.d_source])
+            keep = (d.w >= self.params.typical) & curated[d.dis]
+            self._typical = (f_of[keep], d.dis[keep].astype(np.int64), np.log1p(-np.minimum(d.w[keep], 0.95)))
+        f_of, dis, lw = self._typical
+        known = [ix.finding_pos[f.id] for f in state.findings.values() if f.status != "unknown" and f.id in ix.finding_pos]
+        near = set(known)
+        for f in known:
+            near.update(int(a) for a in ix.ancestors(f))
+            near.update(int(g) for g in ix.closure.src[ix.closure.col(f)])
+        told = np.isin(f_of, np.fromiter(near, dtype=np.int64, count=len(near)))
+        return np.bincount(dis[~told], weights=lw[~told], minlength=len(ix.disease_ids))
 
     def _unmet(self, state: CaseState) -> list[int]:
         """The conditions whose requirement the case does not meet: a written case states none of its
