@@ -32,6 +32,7 @@ GRID: dict[str, list[float]] = {
     "absent_weight": [0.0, 0.25, 0.5, 0.75, 1.0],
     "complaint_weight": [1.0, 1.25, 1.5, 2.0],
     "unmentioned_weight": [0.0, 0.05, 0.1, 0.15, 0.25],
+    "related_base": [0.0, 0.04, 0.05, 0.06, 0.08],
     "closing_weight": [1.0, 1.25, 1.5, 2.0],
     "present_cap": [2.0, 3.0, 4.0, 6.0, 50.0],
     "general_base": [0.1, 0.2, 0.3, 0.5],

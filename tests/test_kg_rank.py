@@ -343,3 +343,15 @@ def test_a_written_case_that_leaves_out_what_a_condition_typically_shows_counts_
     off = graph.with_params(prm.with_(unmentioned_weight=0.0))
     gap = ranker.scores(bare)[sarcoid] - off._ranker.scores(bare)[sarcoid]
     assert gap == pytest.approx(prm.unmentioned_weight * ranker._unmentioned(bare)[sarcoid]) and gap < 0
+
+
+def test_related_findings_share_their_weight(graph):
+    """"Bowel urgency" and "tenesmus" come together (both under abnormal large-intestine physiology): each of the two
+    counts 2 ** -related_power times, while an unrelated finding (a rash) counts in full."""
+    ix, prm = graph.index, graph.params
+    ranker = graph._ranker
+    state = case_from_text(graph, "A 31-year-old woman has bowel urgency and tenesmus. She also has a skin rash.")
+    known = ranker._known(state)
+    got = {ix.f_label[f]: k for (f, _), k in ranker._related(known).items()}
+    assert got == {"Bowel urgency": 2 ** -prm.related_power, "Tenesmus": 2 ** -prm.related_power}
+    assert graph.with_params(prm.with_(related_base=0.0))._ranker._related(known) == {}

@@ -33,6 +33,8 @@ class RankParams(BaseModel):
     closing_weight: float = 1.25  # written case: multiplier on a finding of the last statement before the question
     complaint_weight: float = 1.25  # written case: multiplier on a present finding of its first sentence (the complaint)
     absent_weight: float = 0.75  # multiplier on the term of an absent finding
+    related_base: float = 0.05  # present findings sharing an ancestor this specific (base below it) are related ...
+    related_power: float = 0.5  # ... and each of k related ones counts k ** -related_power times
     unmentioned_weight: float = 0.1  # written case: multiplier on the absent term of a typical finding it never mentions
     typical: float = 0.7  # a curated condition's finding is typical of it from this weight up
     present_cap: float = 50.0  # largest log-likelihood ratio one present finding can add

@@ -15,7 +15,9 @@ term added is ``log(P(f|d) / base_f)`` (at most ``present_cap``); an absent find
 sentence (the presenting complaint) count ``complaint_weight`` times and the findings of the last
 statement before the question (where an exam case puts its telling result) ``closing_weight``
 times, and each typical finding of a curated condition (``w >= typical``) that the case does not
-mention at all adds ``unmentioned_weight * log(1 - w)`` to it. The parameters are ``params.RankParams``.
+mention at all adds ``unmentioned_weight * log(1 - w)`` to it. Related present findings (sharing an
+ancestor specific enough to bring them together) are correlated evidence: each of k counts
+``k ** -related_power`` times. The parameters are ``params.RankParams``.
 A written case that states none of a condition's ``requires`` findings or a more specific one
 (an adverse effect's drug, pregnancy, psychosis), or a conversation that has denied one and
 confirmed none, costs it ``unmet_requirement``. Probabilities are a softmax over all diseases.
@@ -167,15 +169,46 @@ class Ranker:
             s += self.params.unmentioned_weight * self._unmentioned(state)
         if self.params.unmet_requirement and self._requires:
             s[self._unmet(state)] += self.params.unmet_requirement
+        known = self._known(state)
         ctx = self._context(state) if state.narrative else {}
-        for f, status in self._known(state):
+        for key, k in self._related(known).items():
+            ctx[key] = ctx.get(key, 1.0) * k
+        for f, status in known:
             t = self.terms(f, status)
             k = ctx.get((f, status), 1.0)
-            s += t if k == 1.0 else k * t
+            if k != 1.0:
+                t = k * t
+            s += t
             if terms is not None:
                 terms.append(t)
         s[ix.d_hidden] = -np.inf
         return s
+
+    def _related(self, known: list[tuple[int, str]]) -> dict[tuple[int, str], float]:
+        """Per present finding, ``k ** -related_power`` when it is one of k related findings: linked through
+        ancestors specific enough (``base < related_base``) that their findings tend to come together
+        ("bowel urgency" and "tenesmus" under "abnormal large intestine physiology")."""
+        ix, prm = self.ix, self.params
+        present = [f for f, st in known if st == "present"]
+        if len(present) < 2 or not prm.related_base:
+            return {}
+        near = [{f} | {int(a) for a in ix.ancestors(f) if self.base[a] < prm.related_base} for f in present]
+        group = list(range(len(present)))  # union-find over findings whose near sets meet
+
+        def root(i: int) -> int:
+            while group[i] != i:
+                i = group[i]
+            return i
+
+        for i in range(len(present)):
+            for j in range(i + 1, len(present)):
+                if near[i] & near[j]:
+                    group[root(i)] = root(j)
+        size: dict[int, int] = {}
+        for i in range(len(present)):
+            size[root(i)] = size.get(root(i), 0) + 1
+        return {(f, "present"): size[root(i)] ** -prm.related_power
+                for i, f in enumerate(present) if size[root(i)] > 1}
 
     def _context(self, state: CaseState) -> dict[tuple[int, str], float]:
         """Per (finding, status), how much a written case's wording makes it count: a finding of the last statement
