@@ -4,7 +4,8 @@ A vignette ends with its question ("Which of the following is the most likely di
 "...the most appropriate next step in diagnosis?", "...most likely to be found on biopsy?").
 ``ask_of`` reads the last question sentence with a few ordered patterns; the free-text
 benchmark uses it to decide which list the graph answers from (diseases, investigations or
-findings), so the answer's own kind is never consulted.
+findings), so the answer's own kind is never consulted. ``stated_diagnoses`` finds a diagnosis the
+text states outright ("confirm the diagnosis of Down syndrome", "You suspect ulcerative colitis").
 """
 
 from __future__ import annotations

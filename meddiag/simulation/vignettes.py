@@ -159,7 +159,9 @@ def choice_scores(kg, state, specs: list[ChoiceSpec], scores=None, text: str = "
     better of the two ways, the second only when the likely diseases' plans or facts name it
     ("Obesity" is a disease too). When it asks for a complication (``asks.asks_complication``),
     a named choice also gains ``complication_weight`` x how much of the posterior lies on
-    diseases that lead to it (``plans.Complications``).
+    diseases that lead to it (``plans.Complications``). A diagnosis the text states outright
+    (``asks.stated_diagnoses``) leads that posterior by ``STATED_LEAD`` when the question asks
+    something else ("Which test can confirm the diagnosis of Down syndrome in utero?").
     """
     import numpy as np
 
