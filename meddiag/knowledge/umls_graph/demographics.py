@@ -56,7 +56,6 @@ _GIVES_BIRTH = re.compile(r"\b(?:gives? birth|gave birth|deliver(?:s|ed)?)\b(?:[
                           r"girl|son|daughter)\b", re.I)
 _SHE_PRESENTS = re.compile(r"\b(?:presents?|presented|comes|came|is brought|was brought|visits|is transferred|"
                            r"is admitted|follow[- ]?up|after (?:giving birth|deliver\w*))\b", re.I)
-_BABY = re.compile(r"\b(?:newborn|neonate|infant|baby|boy|girl|son|daughter)\b", re.I)
 
 
 def _mothers_age(text: str, at: int) -> bool:
@@ -79,13 +78,15 @@ def _baby_sex(text: str) -> str | None:
 
 def demographics(text: str) -> Demographics:
     age = None
-    stated = sorted((m.start(), i, float(m.group(1)) * scale) for i, (rx, scale) in enumerate(_AGE)
-                    for m in rx.finditer(text) if not _mothers_age(text, m.start()))
-    for _, _, v in stated:  # the first age stated is the patient's ("a 3-day-old boy born to a 23-year-old mother")
+    stated, mothers = [], []
+    for i, (rx, scale) in enumerate(_AGE):
+        for m in rx.finditer(text):
+            (mothers if _mothers_age(text, m.start()) else stated).append((m.start(), i, float(m.group(1)) * scale))
+    for _, _, v in sorted(stated):  # the first age stated is the patient's ("a 3-day-old boy born to a 23-year-old mother")
         if 0 <= v <= 120:
             age = round(v, 3)
             break
-    newborn = age is None and any(_mothers_age(text, m.start()) for rx, _ in _AGE[:1] for m in rx.finditer(text))
+    newborn = age is None and any(i == 0 for _, i, _ in mothers)  # only "N-year-old" names the mother's age
     if newborn:
         age = 0.02
     if age is None:
