@@ -139,6 +139,26 @@ def test_a_requires_map_names_conditions_and_findings(tmp_path):
     assert curated.load_curated(files=[gone]).requires["own"] == ["HP:9999999"]
 
 
+def test_more_findings_add_to_a_condition_without_overriding_it(tmp_path):
+    own = tmp_path / "own.yaml"
+    own.write_text("specialty: x\nconditions:\n  - {id: own, name: Own, icd10: O14.90, findings: "
+                   "[{id: HP:0002686, w: 0.9}, {id: HP:0001945, w: 0.2}]}\n", encoding="utf-8")
+    more = tmp_path / "more.yaml"
+    more.write_text("specialty: y\nmore_findings:\n  own:\n    - {id: HP:0001945, w: 0.7}\n    - {id: HP:0012735, w: 0.4}\n"
+                    "    - {id: HP:0012735, w: 0.6}\n  no_such_condition: [{id: HP:0001945, w: 0.5}]\n"
+                    "  own_too: [{id: HP:9999999, w: 0.5}]\n", encoding="utf-8")
+    layer = curated.load_curated(files=[own, more])
+    (_, cond), = layer.conditions
+    assert [(r.id, r.w) for r in cond.findings] == [("HP:0002686", 0.9), ("HP:0001945", 0.2), ("HP:0012735", 0.4)]
+    problems = curated.validate(layer)
+    assert any("more_findings for no_such_condition: no such condition" in p for p in problems), problems
+    assert any("more_findings for own_too: HP:9999999 is not in hp.obo" in p for p in problems), problems
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("specialty: x\nmore_findings:\n  Own: [{id: HP:0001945, w: 0.5}]\n", encoding="utf-8")
+    with pytest.raises(curated.CurationError, match="must be a condition id"):
+        curated.load_file(bad)
+
+
 def test_umls_fixture_cuis_are_real():
     text = (hpo_data_dir() / "hp.obo").read_text(encoding="utf-8")
     cuis = {line.split("|")[0] for name in ("MRCONSO.RRF", "MRSTY.RRF")

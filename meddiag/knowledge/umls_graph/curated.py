@@ -154,6 +154,7 @@ class SpecialtyFile(_Strict):
     facts: dict[str, list[str]] = Field(default_factory=dict)  # condition id -> what exam choices say of it
     is_a: dict[str, list[str]] = Field(default_factory=dict)  # finding id -> more general findings its source omits
     requires: dict[str, list[str]] = Field(default_factory=dict)  # condition id -> findings one of which a case states
+    more_findings: dict[str, list[FindingRef]] = Field(default_factory=dict)  # condition id -> findings its entry leaves out
     conditions: list[Condition] = Field(default_factory=list)
 
     @field_validator("phrases")
@@ -194,13 +195,35 @@ class SpecialtyFile(_Strict):
                 raise ValueError(f"facts for {k}: a list of texts of at least 2 characters")
         return v
 
+    @field_validator("more_findings")
+    @classmethod
+    def _more(cls, v: dict[str, list[FindingRef]]) -> dict[str, list[FindingRef]]:
+        for k in v:
+            if not SLUG.match(k):
+                raise ValueError(f"more_findings key {k!r} must be a condition id (lower_snake_case)")
+        return v
+
 
 class CuratedLayer(BaseModel):
     files: dict[str, SpecialtyFile]
 
     @property
     def conditions(self) -> list[tuple[str, Condition]]:
-        return [(f.specialty, c) for f in self.files.values() for c in f.conditions]
+        """(specialty, condition) for every condition, with the findings other files add to it
+        (``more_findings``: only those its own entry does not list; its own weights stand)."""
+        more: dict[str, list[FindingRef]] = {}
+        for f in self.files.values():
+            for cid, refs in f.more_findings.items():
+                more.setdefault(cid, []).extend(refs)
+        out = []
+        for f in self.files.values():
+            for c in f.conditions:
+                if c.id in more:
+                    have = {r.id for r in c.findings}
+                    extra = [r for r in more[c.id] if not (r.id in have or have.add(r.id))]
+                    c = c.model_copy(update={"findings": [*c.findings, *extra]})
+                out.append((f.specialty, c))
+        return out
 
     @property
     def local_findings(self) -> dict[str, LocalFinding]:
@@ -357,8 +380,10 @@ def validate(layer: CuratedLayer) -> list[str]:
                 problems.append(f"{where}: lists neither shows nor mentions")
             problems += [f"{where}: {fid} is {why}" for fid in inv.shows if (why := _unresolved(fid, hpo, locals_))]
         problems += [f"{fname}: phrases for {hid}: {why}" for hid in f.phrases if (why := _unresolved(hid, hpo, locals_))]
-        problems += [f"{fname}: {field} for {cid}: no such condition" for field in ("facts", "requires")
+        problems += [f"{fname}: {field} for {cid}: no such condition" for field in ("facts", "requires", "more_findings")
                      for cid in getattr(f, field) if cid not in conditions]
+        problems += [f"{fname}: more_findings for {cid}: {r.id} is {why}" for cid, refs in f.more_findings.items()
+                     for r in refs if (why := _unresolved(r.id, hpo, locals_))]
         problems += [f"{fname}: requires for {cid}: {x} is {why}" for cid, xs in f.requires.items() for x in xs
                      if (why := _unresolved(x, hpo, locals_))]
         problems += [f"{fname}: is_a {k} -> {x}: {why}" for k, ps in f.is_a.items() for x in (k, *ps)
