@@ -220,7 +220,11 @@ class CuratedLayer(BaseModel):
             for c in f.conditions:
                 if c.id in more:
                     have = {r.id for r in c.findings}
-                    extra = [r for r in more[c.id] if not (r.id in have or have.add(r.id))]
+                    extra = []
+                    for r in more[c.id]:
+                        if r.id not in have:
+                            have.add(r.id)
+                            extra.append(r)
                     c = c.model_copy(update={"findings": [*c.findings, *extra]})
                 out.append((f.specialty, c))
         return out
