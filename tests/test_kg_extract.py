@@ -273,6 +273,10 @@ ALT_HIGH = "Elevated circulating hepatic transaminase concentration"
     ("He has leg pain and swelling of 3 days' duration.", {"symptoms lasting less than one month": "present"}),
     ("She has smoked for 10 years and has a cough.", {"symptoms persisting for two years or more": None}),
     ("He was involved in a motor vehicle accident 2 days ago.", {"symptoms lasting less than one month": None}),
+    ("A 25-year-old woman with 3 days of fatigue and fever.", {"symptoms lasting less than one month": "present"}),
+    ("She reports 8 months of joint pain.", {"symptoms lasting more than six months": "present"}),
+    ("A newborn at 36 weeks of gestation has 2 days of age.", {"symptoms lasting less than one month": None}),
+    ("He has had 10 years of smoking and a cough.", {"symptoms persisting for two years or more": None}),
     # a loose match does not take its words from two items of a list
     ("5 days of abdominal pain, fever, vomiting, and mild diarrhea.", {"Low-grade fever": None, "Fever": "present"}),
     ("She is short of breath, and her face becomes red.", {"Short face": None, "Facial erythema": "present"}),

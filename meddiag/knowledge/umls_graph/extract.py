@@ -583,7 +583,9 @@ _DURATION = re.compile(
     rf"{_QTY}[\s-]+{_UNIT}\b(?!\s+(?:of|after|before|later|postpartum|post))"
     rf"|\b{_QTY}[\s-]+{_UNIT}\s+ago\b"
     rf"|\bof\s+{_QTY}[\s-]+{_UNIT}(?:'|\u2019)?\s*duration\b"
-    rf"|\b{_QTY}[\s-]+{_UNIT[:-2]}s?)[\s-]+history\b", re.I)
+    rf"|\b{_QTY}[\s-]+{_UNIT[:-2]}s?)[\s-]+history\b"
+    rf"|\b(?:with|has|had|have|reports?|describes?|notes?|complains? of)\s+(?:about\s+|approximately\s+|nearly\s+)?"
+    rf"{_QTY}[\s-]+{_UNIT}\s+of\b(?!\s+(?:age|gestation|life|pregnancy|amenorrh\w*))", re.I)
 _NOT_COMPLAINT = re.compile(r"\b(?:smok\w*|cigarettes?|packs?|sexual\w*|partners?|married|lives?|living|works?|worked|"
                             r"employed|travel\w*|trip|vacation|visit\w*|tak(?:es|ing|en)|been on|us(?:es|ing|ed)|therapy|medications?|drugs?|drinks?|"
                             r"alcohol|quit|diagnosed|surgery|\w+ectomy|\w+otomy|\w+plasty|operation|operated|repair|resection|underwent|treated|started|admitted|hospitali[sz]ed|born|"
