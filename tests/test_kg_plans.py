@@ -80,6 +80,7 @@ def test_a_choice_is_matched_to_the_conditions_whose_plan_names_it(graph, text, 
 @pytest.mark.parametrize("text,disease", [
     ("Serum cobalamin level", "curated:vitamin_b12_deficiency"),  # "serum vitamin B12 level"
     ("Transthoracic echo", "curated:hypertrophic_cardiomyopathy"),  # "echocardiography"
+    ("Genetic analysis", "curated:duchenne_muscular_dystrophy"),  # "genetic testing for dystrophin gene deletion"
 ])
 def test_wordings_of_one_test_and_drug_classes_match(graph, text, disease):
     ix = graph.index
